@@ -89,10 +89,12 @@ def deserialize(item: Mapping[str, Any]) -> Item:
 
 
 def _is_missing_index(error: ClientError) -> bool:
-    # Real DynamoDB: "The table does not have the specified index: ..." or "Cannot read from
-    # backfilling global secondary index ..."; moto: "Invalid index: ...".
+    # DynamoDB: ValidationException "The table does not have the specified index: ..." or
+    # "Cannot read from backfilling global secondary index ..."; moto: "Invalid index: ...".
     details = error.response.get("Error", {})
-    return details.get("Code") == "ValidationException" and "index" in details.get("Message", "").lower()
+    return details.get("Code") in {"ValidationException", "ResourceNotFoundException"} and (
+        "index" in details.get("Message", "").lower()
+    )
 
 
 def _is_condition_failure(error: ClientError) -> bool:

@@ -23,9 +23,9 @@ import boto3  # noqa: E402
 import pytest  # noqa: E402
 from moto import mock_aws  # noqa: E402
 
-from support import FAKE_CREDENTIALS, REGION, create_incidents_table  # noqa: E402
-
 from alerta_utec.store import IncidentStore  # noqa: E402
+
+from support import FAKE_CREDENTIALS, REGION, create_incidents_table  # noqa: E402
 
 
 @pytest.fixture
@@ -93,3 +93,14 @@ class Subscribers:
 @pytest.fixture
 def subscribers(aws: None) -> Subscribers:
     return Subscribers()
+
+
+@pytest.fixture
+def small_pages(monkeypatch: pytest.MonkeyPatch) -> int:
+    """Makes moto end Query/Scan pages at 8 KB instead of DynamoDB's 1 MB, so pagination shows
+    with a few dozen items. Returns the page size in bytes.
+    """
+    import moto.dynamodb.models.table as moto_table
+
+    monkeypatch.setattr(moto_table, "RESULT_SIZE_LIMIT", 8_000)
+    return 8_000

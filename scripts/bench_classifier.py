@@ -1,0 +1,107 @@
+#!/usr/bin/env python3
+"""Measures one incident_classifier run against moto.
+
+    .venv/bin/python scripts/bench_classifier.py --pending 10000
+    .venv/bin/python scripts/bench_classifier.py --pending 100 --total 100000
+    .venv/bin/python scripts/bench_classifier.py --pending 10000 --server   # over HTTP, moto_server
+
+Fills an incidents table (docs/CONTRACTS.md schema) with `--total` incidents of which `--pending`
+wait for classification, times one classifier run, and prints a JSON line: the run's seconds and
+how many items DynamoDB read (summed ScannedCount), which must follow the backlog, not the table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(REPO / "dags"), str(REPO / "tests" / "python")]
+
+import boto3  # noqa: E402
+from moto import mock_aws  # noqa: E402
+from moto.server import ThreadedMotoServer  # noqa: E402
+
+from alerta_utec.aws import RETRIES  # noqa: E402
+from alerta_utec.jobs import classify_new_incidents  # noqa: E402
+from alerta_utec.store import IncidentStore  # noqa: E402
+
+from support import (  # noqa: E402
+    CLASSIFICATION_INDEX,
+    FAKE_CREDENTIALS,
+    REGION,
+    classified_incident,
+    create_incidents_table,
+    new_incident,
+    put_items,
+)
+
+DESCRIPTIONS = (
+    "Hay humo en el pasillo",
+    "Fuga de agua en el baño",
+    "No hay wifi en el aula",
+    "La puerta está rota",
+    "Me robaron la mochila",
+    "Algo raro pasa",
+)
+
+
+def fill(dynamodb: object, pending: int, total: int) -> None:
+    def items():
+        for number in range(total):
+            description = DESCRIPTIONS[number % len(DESCRIPTIONS)]
+            if number < pending:
+                yield new_incident(number, description=description)
+            else:
+                yield classified_incident(number, notificationPending=None, notificationSent=True)
+
+    put_items(dynamodb, "Incidents", items())
+
+
+def measure(pending: int, total: int, endpoint: str | None) -> dict[str, object]:
+    dynamodb = boto3.client("dynamodb", region_name=REGION, endpoint_url=endpoint, config=RETRIES)
+    create_incidents_table(dynamodb)
+    started = time.perf_counter()
+    fill(dynamodb, pending, total)
+    filled = time.perf_counter()
+    summary = classify_new_incidents(IncidentStore(dynamodb, "Incidents"), CLASSIFICATION_INDEX)
+    finished = time.perf_counter()
+    return {
+        "mode": "moto_server" if endpoint else "moto in-process",
+        "total_incidents": total,
+        "pending": pending,
+        "fill_seconds": round(filled - started, 1),
+        "classifier_seconds": round(finished - filled, 2),
+        **summary,
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--pending", type=int, default=10_000, help="incidents waiting for classification")
+    parser.add_argument("--total", type=int, help="incidents in the table (default: --pending)")
+    parser.add_argument("--server", action="store_true", help="go through moto_server over HTTP")
+    args = parser.parse_args()
+    total = max(args.total or args.pending, args.pending)
+    os.environ.update(FAKE_CREDENTIALS)
+    if args.server:
+        server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+        server.start()
+        host, port = server.get_host_and_port()
+        try:
+            result = measure(args.pending, total, f"http://{host}:{port}")
+        finally:
+            server.stop()
+    else:
+        with mock_aws():
+            result = measure(args.pending, total, None)
+    print(json.dumps(result))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
