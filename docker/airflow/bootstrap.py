@@ -62,9 +62,7 @@ def db_address(environ: dict[str, str]) -> tuple[str, int]:
     except ValueError:
         raise UserError(f"{CONN_VAR} is not a valid URL (the port is not a number)") from None
     if not parts.scheme.startswith("postgresql"):
-        raise UserError(
-            f"{CONN_VAR} must be a postgresql:// URL (got scheme {parts.scheme or '(none)'!r})"
-        )
+        raise UserError(f"{CONN_VAR} must be a postgresql:// URL (got scheme {parts.scheme or '(none)'!r})")
     if not parts.hostname:
         raise UserError(f"{CONN_VAR} has no host")
     return parts.hostname, port
@@ -186,7 +184,7 @@ def seed_dags(src: Path, dst: Path) -> int:
     if not os.access(dst, os.W_OK):
         raise UserError(
             f"the DAGs folder {dst} is not writable by uid {os.getuid()} "
-            "(check the EFS access point's owner) ; set AIRFLOW_SEED_DAGS=false to skip seeding"
+            "(check the EFS access point's owner); set AIRFLOW_SEED_DAGS=false to skip seeding"
         )
     version = tree_digest(src)
     marker = dst / SEED_MARKER

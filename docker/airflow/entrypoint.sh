@@ -141,4 +141,6 @@ case "${role}" in
     ;;
 esac
 
+# Airflow itself never needs the admin password: keep it out of the webserver's environment.
+unset AIRFLOW_ADMIN_PASSWORD
 exec "${BASE_ENTRYPOINT}" "$@"

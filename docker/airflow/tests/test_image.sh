@@ -197,7 +197,8 @@ if [[ "$1 $2" == "users export" ]]; then printf '%s' "${STUB_USERS:-[]}" >"$3"; 
 STUB
   cat >"${dir}/base-entrypoint" <<'STUB'
 #!/usr/bin/env bash
-echo "$* CONNECTION_CHECK_MAX_COUNT=${CONNECTION_CHECK_MAX_COUNT:-unset}" >>"${STUB_DIR}/base.calls"
+echo "$* CONNECTION_CHECK_MAX_COUNT=${CONNECTION_CHECK_MAX_COUNT:-unset} admin-password:${AIRFLOW_ADMIN_PASSWORD:+set}" \
+  >>"${STUB_DIR}/base.calls"
 STUB
   chmod +x "${dir}/bin/airflow" "${dir}/base-entrypoint"
   ln -s "${PYTHON}" "${dir}/bin/python3"
@@ -210,13 +211,14 @@ STUB
     "${vars[@]}" bash "${ENTRYPOINT}" "$@" 2>"${dir}/err"
 }
 
-webserver_migrates_creates_the_admin_and_hands_over() {
+webserver_migrates_creates_the_admin_and_hands_over_without_the_password() {
   run_entrypoint e1 AIRFLOW_ADMIN_PASSWORD="${ADMIN_PASSWORD}" -- webserver
   local d="${WORK}/e1"
   contains "${d}/airflow.calls" "db migrate"
   contains "${d}/airflow.calls" "users create --role Admin --username admin"
   contains "${d}/airflow.calls" "--password ${ADMIN_PASSWORD}"
-  contains "${d}/base.calls" "webserver CONNECTION_CHECK_MAX_COUNT=0"
+  contains "${d}/base.calls" "webserver CONNECTION_CHECK_MAX_COUNT=0 admin-password:"
+  lacks "${d}/base.calls" "admin-password:set"
   [[ -e "${d}/efs/incident_classifier.py" ]] || fail "DAGs not seeded"
   lacks "${d}/err" "${ADMIN_PASSWORD}"
   lacks "${d}/err" "${DB_PASSWORD}"
@@ -308,7 +310,7 @@ for case in \
   seed_leaves_the_folder_alone_while_the_image_dags_are_unchanged \
   seed_replaces_changed_dags_and_removes_deleted_ones_but_not_caches \
   seed_says_when_the_dags_folder_is_missing \
-  webserver_migrates_creates_the_admin_and_hands_over \
+  webserver_migrates_creates_the_admin_and_hands_over_without_the_password \
   webserver_keeps_an_existing_admin_without_needing_the_password \
   webserver_stops_when_the_admin_is_absent_and_no_password_is_given \
   scheduler_waits_for_the_migrations_instead_of_running_them \
