@@ -1,0 +1,34 @@
+/**
+ * The CDKTF app: one environment (DEPLOY_ENV, default "hackathon"), five stacks.
+ * The config is validated before any construct exists, so a bad config writes nothing.
+ */
+import { App } from "cdktf";
+import { ConfigError, loadConfig } from "./config/load";
+import type { Config } from "./config/schema";
+import { NetworkStack } from "./stacks/network-stack";
+import { StateStack } from "./stacks/state-stack";
+
+export const DEFAULT_ENVIRONMENT = "hackathon";
+
+/** Builds every stack of one environment into `app`; stacks receive typed outputs, not lookups. */
+export function buildApp(app: App, config: Config): App {
+  new StateStack(app, "state", { config });
+  new NetworkStack(app, "network", { config });
+  return app;
+}
+
+function main(): void {
+  let config: Config;
+  try {
+    config = loadConfig(process.env.DEPLOY_ENV || DEFAULT_ENVIRONMENT);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`Invalid configuration in ${error.message}\n`);
+      process.exit(1);
+    }
+    throw error;
+  }
+  buildApp(new App(), config).synth();
+}
+
+if (require.main === module) main();

@@ -1,0 +1,46 @@
+# The CDKTF app: install, type-check, lint, test, synthesize.
+NODE_BIN := node_modules/.bin
+ENVIRONMENTS := hackathon learner-lab production
+# No HashiCorp version check from cdktf or Terraform (it needs the internet and prints noise).
+export CHECKPOINT_DISABLE := 1
+
+# Installs exactly the committed lock. Not `npm ci`: with this machine's npm settings
+# (omit-lockfile-registry-resolved) npm 11.19 writes locks without the other platforms' optional
+# binaries, which its own `npm ci` then rejects. `npm install` against the lock installs the same
+# tree; the check after it fails if the lock would change, as `npm ci` would.
+node_modules/.package-lock.json: package-lock.json package.json
+	npm install --no-audit --no-fund
+	@git diff --quiet -- package-lock.json 2>/dev/null || { echo "package-lock.json changed during install: commit the lock that matches package.json" >&2; exit 1; }
+	@touch $@
+
+.PHONY: install synth synth-all synth-cli typecheck lint jest docs
+install: node_modules/.package-lock.json ## Install the pinned Node.js packages
+
+synth: install ## Synthesize every stack of DEPLOY_ENV (default hackathon) into cdktf.out/
+	$(NODE_BIN)/tsx main.ts
+	@echo "synthesized $(DEPLOY_ENV): $$(ls cdktf.out/stacks | tr '\n' ' ')"
+
+# Every environment, each in its own folder, for the scans, the diagram and the cost report.
+synth-all: install ## Synthesize every environment into cdktf.out/env/<environment>/
+	@for env in $(ENVIRONMENTS); do \
+	  rm -rf cdktf.out/env/$$env; \
+	  DEPLOY_ENV=$$env CDKTF_OUTDIR=cdktf.out/env/$$env $(NODE_BIN)/tsx main.ts; \
+	  echo "synthesized $$env: $$(ls cdktf.out/env/$$env/stacks | tr '\n' ' ')"; \
+	done
+
+synth-cli: install ## Synthesize through the cdktf CLI, as `cdktf deploy` will
+	CI=1 $(NODE_BIN)/cdktf synth --output cdktf.out/cli
+
+typecheck: install ## Type-check every TypeScript file once (tsc, TypeScript 7)
+	$(NODE_BIN)/tsc --noEmit -p .
+
+lint: install ## Lint and format-check the TypeScript (Biome)
+	$(NODE_BIN)/biome ci .
+
+jest: install ## Run the Jest suite
+	$(NODE_BIN)/jest
+
+docs: install ## Regenerate config/schema.json and the README's generated tables
+	$(NODE_BIN)/tsx scripts/generate-docs.ts
+
+TEST_TARGETS += typecheck lint jest synth-all synth-cli
