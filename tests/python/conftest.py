@@ -17,7 +17,6 @@ _airflow_home = tempfile.mkdtemp(prefix="alerta-utec-airflow-home-")
 atexit.register(shutil.rmtree, _airflow_home, ignore_errors=True)
 os.environ["AIRFLOW_HOME"] = _airflow_home
 os.environ["AIRFLOW__CORE__LOAD_EXAMPLES"] = "False"
-os.environ["AIRFLOW__CORE__UNIT_TEST_MODE"] = "True"
 
 import boto3  # noqa: E402
 import pytest  # noqa: E402

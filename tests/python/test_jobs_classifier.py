@@ -92,7 +92,8 @@ def test_malformed_items_are_skipped_counted_and_do_not_fail_the_run(
     summary = classify_new_incidents(store, CLASSIFICATION_INDEX, clock=clock)
 
     assert (summary["classified"], summary["malformed"]) == (1, 5)
-    assert "inc-000004" in caplog.text and "createdAt" in caplog.text
+    assert "inc-000004" in caplog.text
+    assert "createdAt" in caplog.text
     assert get_item(dynamodb, store.table_name, "inc-000002")["classificationPending"] == "PENDING"
 
 

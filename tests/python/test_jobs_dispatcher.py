@@ -182,4 +182,6 @@ def test_the_notifier_never_creates_topics(subscribers: Subscribers, store: Inci
 def test_the_subject_is_short_ascii_even_for_non_ascii_classes() -> None:
     incident = Incident.from_item(classified_incident(1, classification="señal\nrota" + "x" * 200))
     text = subject(incident)
-    assert text.isascii() and "\n" not in text and len(text) < 100
+    assert text.isascii()
+    assert "\n" not in text
+    assert len(text) < 100

@@ -155,7 +155,8 @@ def test_two_claimers_of_the_same_notification_exactly_one_wins(store: IncidentS
     claims = [store.claim_notification("inc-000001", owner, now_epoch=1_000, lease_seconds=300) for owner in "AB"]
 
     assert [claim is not None for claim in claims] == [True, False]
-    assert claims[0] is not None and claims[0]["notificationLeaseOwner"] == "A"
+    assert claims[0] is not None
+    assert claims[0]["notificationLeaseOwner"] == "A"
 
 
 def test_an_expired_lease_can_be_taken_over_and_the_old_owner_cannot_mark(store: IncidentStore, dynamodb: Any) -> None:
