@@ -5,6 +5,7 @@
 import { App } from "cdktf";
 import { ConfigError, loadConfig } from "./config/load";
 import type { Config } from "./config/schema";
+import { DataStack } from "./stacks/data-stack";
 import { NetworkStack } from "./stacks/network-stack";
 import { StateStack } from "./stacks/state-stack";
 
@@ -13,17 +14,19 @@ export const DEFAULT_ENVIRONMENT = "hackathon";
 /** Builds every stack of one environment into `app`; stacks receive typed outputs, not lookups. */
 export function buildApp(app: App, config: Config): App {
   new StateStack(app, "state", { config });
-  new NetworkStack(app, "network", { config });
+  const network = new NetworkStack(app, "network", { config });
+  const data = new DataStack(app, "data", { config, network: network.outputs });
   return app;
 }
 
 function main(): void {
   let config: Config;
   try {
-    config = loadConfig(process.env.DEPLOY_ENV || DEFAULT_ENVIRONMENT);
+    // DEPLOY_CONFIG_DIR: environment files kept outside the repository (and the tests' fixtures).
+    config = loadConfig(process.env.DEPLOY_ENV || DEFAULT_ENVIRONMENT, process.env.DEPLOY_CONFIG_DIR || undefined);
   } catch (error) {
     if (error instanceof ConfigError) {
-      process.stderr.write(`Invalid configuration in ${error.message}\n`);
+      process.stderr.write(`Invalid configuration: ${error.message}\n`);
       process.exit(1);
     }
     throw error;

@@ -1,0 +1,79 @@
+/**
+ * What the data stack gives the compute stacks. Values are Terraform references (cdktf turns
+ * them into cross-stack outputs); the compute stacks never look anything up by name.
+ */
+
+export interface DatabaseOutputs {
+  /** Host name of the instance. */
+  readonly address: string;
+  readonly port: number;
+  readonly databaseName: string;
+  readonly username: string;
+  /** Instance identifier, for CloudWatch dimensions. */
+  readonly identifier: string;
+}
+
+/** A secret an ECS task receives through `secrets` (valueFrom = SSM parameter ARN). */
+export interface SecretParameter {
+  /** Parameter name, e.g. `/alerta-utec-airflow/db/sql-alchemy-conn`. */
+  readonly name: string;
+  readonly arn: string;
+}
+
+export interface AirflowDataOutputs {
+  readonly database: DatabaseOutputs;
+  readonly efs: {
+    readonly fileSystemId: string;
+    readonly fileSystemArn: string;
+    readonly dagsAccessPointId: string;
+    readonly dagsAccessPointArn: string;
+    readonly logsAccessPointId: string;
+    readonly logsAccessPointArn: string;
+  };
+  /** Logs and backups bucket (seed 000 section 7). */
+  readonly logsBucket: { readonly name: string; readonly arn: string };
+  readonly incidentsTable: {
+    readonly name: string;
+    readonly arn: string;
+    /** Sparse index of incidents waiting for classification (docs/CONTRACTS.md). */
+    readonly classificationIndexName: string;
+    /** Sparse index of classified incidents waiting for notification. */
+    readonly notificationIndexName: string;
+  };
+  /** One SNS topic per priority. */
+  readonly topicArns: { readonly high: string; readonly medium: string; readonly low: string };
+  readonly reports: {
+    readonly senderAddress: string;
+    readonly recipientAddress: string;
+    /** SES identity ARN, for ses:SendEmail's resource. */
+    readonly senderIdentityArn: string;
+  };
+  /** SecureString parameters injected as ECS secrets. */
+  readonly secrets: {
+    /** Full SQLAlchemy URL -> AIRFLOW__DATABASE__SQL_ALCHEMY_CONN. */
+    readonly sqlAlchemyConn: SecretParameter;
+    /** -> AIRFLOW__WEBSERVER__SECRET_KEY. */
+    readonly webserverSecretKey: SecretParameter;
+    /** -> AIRFLOW_ADMIN_PASSWORD (webserver only). */
+    readonly adminPassword: SecretParameter;
+  };
+}
+
+export interface VideoDataOutputs {
+  readonly database: DatabaseOutputs;
+  readonly bucket: { readonly name: string; readonly arn: string };
+  readonly queue: {
+    readonly name: string;
+    readonly url: string;
+    readonly arn: string;
+    /** The queue's visibility timeout; the worker's SQS_VISIBILITY_TIMEOUT is this same number. */
+    readonly visibilityTimeoutSeconds: number;
+  };
+  readonly deadLetterQueue: { readonly name: string; readonly arn: string };
+  readonly secrets: {
+    /** -> DATABASE_URL. */
+    readonly databaseUrl: SecretParameter;
+    /** -> SECRET_KEY. */
+    readonly secretKey: SecretParameter;
+  };
+}

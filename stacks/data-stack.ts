@@ -1,0 +1,340 @@
+import { DataAwsDynamodbTable } from "@cdktf/provider-aws/lib/data-aws-dynamodb-table";
+import { DataAwsIamPolicyDocument } from "@cdktf/provider-aws/lib/data-aws-iam-policy-document";
+import { DynamodbTable } from "@cdktf/provider-aws/lib/dynamodb-table";
+import { EfsAccessPoint } from "@cdktf/provider-aws/lib/efs-access-point";
+import { EfsFileSystem } from "@cdktf/provider-aws/lib/efs-file-system";
+import { EfsFileSystemPolicy } from "@cdktf/provider-aws/lib/efs-file-system-policy";
+import { EfsMountTarget } from "@cdktf/provider-aws/lib/efs-mount-target";
+import { S3BucketLifecycleConfiguration } from "@cdktf/provider-aws/lib/s3-bucket-lifecycle-configuration";
+import { SesEmailIdentity } from "@cdktf/provider-aws/lib/ses-email-identity";
+import { SnsTopic } from "@cdktf/provider-aws/lib/sns-topic";
+import { SqsQueue } from "@cdktf/provider-aws/lib/sqs-queue";
+import { SqsQueueRedriveAllowPolicy } from "@cdktf/provider-aws/lib/sqs-queue-redrive-allow-policy";
+import { SsmParameter } from "@cdktf/provider-aws/lib/ssm-parameter";
+import { Fn } from "cdktf";
+import type { Construct } from "constructs";
+import type { Config } from "../config/schema";
+import { GeneratedSecret } from "../modules/generated-secret";
+import { PostgresDatabase } from "../modules/postgres-database";
+import { PrivateBucket } from "../modules/private-bucket";
+import { AppStack } from "./app-stack";
+import type { AirflowDataOutputs, SecretParameter, VideoDataOutputs } from "./data-outputs";
+import type { NetworkOutputs } from "./network-stack";
+import { PORTS } from "./ports";
+
+/** Names both systems are known by (seeds 000 and 002). */
+export const AIRFLOW_NAME = "alerta-utec-airflow";
+export const VIDEO_NAME = "proyecto-nube";
+
+/** Sparse indexes of the Incidents table that the DAGs query (docs/CONTRACTS.md). */
+export const INCIDENT_INDEXES = {
+  classification: { name: "classification-pending", hashKey: "classificationPending", rangeKey: "createdAt" },
+  notification: { name: "notification-pending", hashKey: "notificationPending", rangeKey: "classifiedAt" },
+} as const;
+
+/** The owner Airflow's image runs as (uid 50000, gid 0), which owns the EFS directories. */
+const AIRFLOW_POSIX_USER = { uid: 50000, gid: 0 } as const;
+const PRIORITIES = ["high", "medium", "low"] as const;
+/** DLQ keeps failed messages for the longest SQS allows, so they can be inspected and redriven. */
+const DEAD_LETTER_RETENTION_SECONDS = 1_209_600;
+
+export interface DataStackProps {
+  readonly config: Config;
+  readonly network: NetworkOutputs;
+}
+
+/**
+ * Everything whose loss loses data, for both systems, so that the compute stacks can be destroyed
+ * and recreated at will. Generated secrets are written write-only: they appear in neither the
+ * synthesized JSON, nor the plan, nor the state (see README, "Secrets").
+ */
+export class DataStack extends AppStack {
+  readonly airflow: AirflowDataOutputs;
+  readonly video: VideoDataOutputs;
+
+  constructor(scope: Construct, id: "data", props: DataStackProps) {
+    super(scope, id, { config: props.config, system: "shared" });
+    // Ephemeral resources and write-only arguments need Terraform 1.11.
+    this.addOverride("terraform.required_version", ">= 1.11.0");
+    this.airflow = this.airflowData(props.config, props.network);
+    this.video = this.videoData(props.config, props.network);
+  }
+
+  private airflowData(config: Config, network: NetworkOutputs): AirflowDataOutputs {
+    const tags = { system: "airflow" };
+    const { data } = config;
+    const dbPassword = new GeneratedSecret(this, { name: "airflow_db_password" });
+    const database = new PostgresDatabase(this, "airflow-db", {
+      identifier: AIRFLOW_NAME,
+      databaseName: "airflow",
+      username: "airflow",
+      passwordWriteOnly: dbPassword.value,
+      passwordVersion: data.credentialsVersion,
+      subnetIds: network.privateSubnetIds,
+      securityGroupId: network.securityGroupIds["airflow-db"],
+      settings: data.airflowDatabase,
+      port: PORTS.postgres,
+      tags,
+    }).instance;
+
+    // Seed 000's parameters, plus the three the containers need whole.
+    const parameter = (path: string, value: string) =>
+      new SsmParameter(this, `ssm${path}`, { name: `/${AIRFLOW_NAME}${path}`, type: "String", value, tags });
+    parameter("/db/host", database.address);
+    parameter("/db/port", String(PORTS.postgres));
+    parameter("/db/name", database.dbName);
+    parameter("/db/username", database.username);
+    const secret = (path: string, valueWriteOnly: string) =>
+      this.secureParameter(`/${AIRFLOW_NAME}${path}`, valueWriteOnly, data.credentialsVersion, tags);
+    secret("/db/password", dbPassword.value);
+    const secrets = {
+      sqlAlchemyConn: secret(
+        "/db/sql-alchemy-conn",
+        `postgresql+psycopg2://${database.username}:${dbPassword.value}@${database.address}:${PORTS.postgres}/${database.dbName}?sslmode=require`,
+      ),
+      webserverSecretKey: secret("/webserver/secret-key", new GeneratedSecret(this, { name: "airflow_secret_key", length: 48 }).value),
+      adminPassword: secret("/webserver/admin-password", new GeneratedSecret(this, { name: "airflow_admin_password", length: 24 }).value),
+    };
+
+    const fileSystem = new EfsFileSystem(this, "airflow-efs", {
+      creationToken: `${AIRFLOW_NAME}-${config.environment}`,
+      encrypted: true,
+      performanceMode: "generalPurpose",
+      throughputMode: "bursting",
+      lifecyclePolicy: [{ transitionToIa: `AFTER_${data.efsTransitionToIaDays}_DAYS` }],
+      tags: { ...tags, Name: AIRFLOW_NAME },
+    });
+    network.privateSubnetIds.forEach((subnetId, i) => {
+      new EfsMountTarget(this, `airflow-efs-mount-${i}`, {
+        fileSystemId: fileSystem.id,
+        subnetId,
+        securityGroups: [network.securityGroupIds.efs],
+      });
+    });
+    const efsPolicy = new DataAwsIamPolicyDocument(this, "airflow-efs-policy", {
+      statement: [
+        {
+          sid: "MountThroughMountTargets",
+          effect: "Allow",
+          actions: ["elasticfilesystem:ClientMount", "elasticfilesystem:ClientWrite"],
+          resources: [fileSystem.arn],
+          principals: [{ type: "AWS", identifiers: ["*"] }],
+          condition: [{ test: "Bool", variable: "elasticfilesystem:AccessedViaMountTarget", values: ["true"] }],
+        },
+        {
+          sid: "DenyUnencryptedTransport",
+          effect: "Deny",
+          actions: ["*"],
+          resources: [fileSystem.arn],
+          principals: [{ type: "AWS", identifiers: ["*"] }],
+          condition: [{ test: "Bool", variable: "aws:SecureTransport", values: ["false"] }],
+        },
+      ],
+    });
+    new EfsFileSystemPolicy(this, "airflow-efs-resource-policy", { fileSystemId: fileSystem.id, policy: efsPolicy.json });
+    const accessPoint = (directory: "dags" | "logs") =>
+      new EfsAccessPoint(this, `airflow-efs-${directory}`, {
+        fileSystemId: fileSystem.id,
+        posixUser: AIRFLOW_POSIX_USER,
+        rootDirectory: {
+          path: `/${directory}`,
+          creationInfo: { ownerUid: AIRFLOW_POSIX_USER.uid, ownerGid: AIRFLOW_POSIX_USER.gid, permissions: "755" },
+        },
+        tags: { ...tags, Name: `${AIRFLOW_NAME}-${directory}` },
+      });
+    const dags = accessPoint("dags");
+    const logs = accessPoint("logs");
+
+    const logsBucket = new PrivateBucket(this, "airflow-logs-bucket", {
+      bucketName: `${data.logsBucket.namePrefix}-${config.uniqueSuffix}`,
+      forceDestroy: data.forceDestroyBuckets,
+      tags,
+    }).bucket;
+    new S3BucketLifecycleConfiguration(this, "airflow-logs-lifecycle", {
+      bucket: logsBucket.id,
+      rule: [
+        {
+          id: "expire-logs-and-backups",
+          status: "Enabled",
+          filter: [{ prefix: "" }],
+          expiration: [{ days: data.logsBucket.expirationDays }],
+          abortIncompleteMultipartUpload: [{ daysAfterInitiation: 1 }],
+        },
+      ],
+    });
+
+    const table = this.incidentsTable(config, tags);
+    const topics = Object.fromEntries(
+      PRIORITIES.map((priority) => [
+        priority,
+        new SnsTopic(this, `incidents-${priority}`, {
+          name: `${config.project}-incidents-${priority}`,
+          // The AWS-managed key is free; only AWS services that publish need a customer key.
+          kmsMasterKeyId: "alias/aws/sns",
+          tags,
+        }).arn,
+      ]),
+    ) as Record<(typeof PRIORITIES)[number], string>;
+    const sender = new SesEmailIdentity(this, "reports-sender", { email: data.reports.senderAddress });
+
+    return {
+      database: {
+        address: database.address,
+        port: PORTS.postgres,
+        databaseName: database.dbName,
+        username: database.username,
+        identifier: database.identifier,
+      },
+      efs: {
+        fileSystemId: fileSystem.id,
+        fileSystemArn: fileSystem.arn,
+        dagsAccessPointId: dags.id,
+        dagsAccessPointArn: dags.arn,
+        logsAccessPointId: logs.id,
+        logsAccessPointArn: logs.arn,
+      },
+      logsBucket: { name: logsBucket.bucket, arn: logsBucket.arn },
+      incidentsTable: {
+        ...table,
+        classificationIndexName: INCIDENT_INDEXES.classification.name,
+        notificationIndexName: INCIDENT_INDEXES.notification.name,
+      },
+      topicArns: topics,
+      reports: {
+        senderAddress: data.reports.senderAddress,
+        recipientAddress: data.reports.recipientAddress,
+        senderIdentityArn: sender.arn,
+      },
+      secrets,
+    };
+  }
+
+  private incidentsTable(config: Config, tags: Record<string, string>): { name: string; arn: string } {
+    const settings = config.data.incidentsTable;
+    if (!settings.create) {
+      const existing = new DataAwsDynamodbTable(this, "incidents", { name: settings.name });
+      return { name: existing.name, arn: existing.arn };
+    }
+    const indexes = Object.values(INCIDENT_INDEXES);
+    const table = new DynamodbTable(this, "incidents", {
+      name: settings.name,
+      billingMode: "PAY_PER_REQUEST",
+      hashKey: "incidentId",
+      attribute: [
+        { name: "incidentId", type: "S" },
+        ...[...new Set(indexes.flatMap((i) => [i.hashKey, i.rangeKey]))].map((name) => ({ name, type: "S" })),
+      ],
+      // Sparse: an item is in an index only while it carries the index's hash key, so a DAG run
+      // reads the incidents that need work, not the table.
+      globalSecondaryIndex: indexes.map((i) => ({
+        name: i.name,
+        hashKey: i.hashKey,
+        rangeKey: i.rangeKey,
+        projectionType: "ALL",
+      })),
+      pointInTimeRecovery: { enabled: true },
+      deletionProtectionEnabled: config.data.airflowDatabase.deletionProtection,
+      tags,
+    });
+    return { name: table.name, arn: table.arn };
+  }
+
+  private videoData(config: Config, network: NetworkOutputs): VideoDataOutputs {
+    const tags = { system: "video-pipeline" };
+    const { data } = config;
+    const dbPassword = new GeneratedSecret(this, { name: "video_db_password" });
+    const database = new PostgresDatabase(this, "video-db", {
+      identifier: VIDEO_NAME,
+      databaseName: "proyecto_nube",
+      username: "proyecto_nube",
+      passwordWriteOnly: dbPassword.value,
+      passwordVersion: data.credentialsVersion,
+      subnetIds: network.privateSubnetIds,
+      securityGroupId: network.securityGroupIds["video-db"],
+      settings: data.videoDatabase,
+      port: PORTS.postgres,
+      tags,
+    }).instance;
+    const secret = (path: string, valueWriteOnly: string) =>
+      this.secureParameter(`/${VIDEO_NAME}${path}`, valueWriteOnly, data.credentialsVersion, tags);
+    const secrets = {
+      databaseUrl: secret(
+        "/database-url",
+        `postgresql+psycopg2://${database.username}:${dbPassword.value}@${database.address}:${PORTS.postgres}/${database.dbName}?sslmode=require`,
+      ),
+      secretKey: secret("/secret-key", new GeneratedSecret(this, { name: "video_secret_key", length: 48 }).value),
+    };
+
+    // One bucket, two prefixes (seed 002): uploads/ from the web service, processed/ from workers.
+    const bucket = new PrivateBucket(this, "video-bucket", {
+      bucketName: `${data.videoBucket.namePrefix}-${config.uniqueSuffix}`,
+      forceDestroy: data.forceDestroyBuckets,
+      tags,
+    }).bucket;
+    new S3BucketLifecycleConfiguration(this, "video-bucket-lifecycle", {
+      bucket: bucket.id,
+      rule: [
+        {
+          id: "abort-incomplete-uploads",
+          status: "Enabled",
+          filter: [{ prefix: "" }],
+          abortIncompleteMultipartUpload: [{ daysAfterInitiation: 1 }],
+        },
+      ],
+    });
+
+    const queue = data.videoQueue;
+    const deadLetterQueue = new SqsQueue(this, "video-dlq", {
+      name: `${queue.name}-dlq`,
+      messageRetentionSeconds: DEAD_LETTER_RETENTION_SECONDS,
+      sqsManagedSseEnabled: true,
+      tags,
+    });
+    const mainQueue = new SqsQueue(this, "video-queue", {
+      name: queue.name,
+      visibilityTimeoutSeconds: queue.visibilityTimeoutSeconds,
+      messageRetentionSeconds: queue.messageRetentionSeconds,
+      // Long polling: fewer empty receives, lower cost, for a worker that polls continuously.
+      receiveWaitTimeSeconds: 20,
+      sqsManagedSseEnabled: true,
+      redrivePolicy: Fn.jsonencode({ deadLetterTargetArn: deadLetterQueue.arn, maxReceiveCount: queue.maxReceiveCount }),
+      tags,
+    });
+    // Only the main queue may dead-letter into this one.
+    new SqsQueueRedriveAllowPolicy(this, "video-dlq-allow", {
+      queueUrl: deadLetterQueue.url,
+      redriveAllowPolicy: Fn.jsonencode({ redrivePermission: "byQueue", sourceQueueArns: [mainQueue.arn] }),
+    });
+
+    return {
+      database: {
+        address: database.address,
+        port: PORTS.postgres,
+        databaseName: database.dbName,
+        username: database.username,
+        identifier: database.identifier,
+      },
+      bucket: { name: bucket.bucket, arn: bucket.arn },
+      queue: {
+        name: mainQueue.name,
+        url: mainQueue.url,
+        arn: mainQueue.arn,
+        visibilityTimeoutSeconds: queue.visibilityTimeoutSeconds,
+      },
+      deadLetterQueue: { name: deadLetterQueue.name, arn: deadLetterQueue.arn },
+      secrets,
+    };
+  }
+
+  /** A SecureString (AWS-managed key, free) whose value is written once per credentials version. */
+  private secureParameter(name: string, valueWriteOnly: string, version: number, tags: Record<string, string>): SecretParameter {
+    const parameter = new SsmParameter(this, `ssm${name}`, {
+      name,
+      type: "SecureString",
+      valueWo: valueWriteOnly,
+      valueWoVersion: version,
+      tags,
+    });
+    return { name, arn: parameter.arn };
+  }
+}
