@@ -92,8 +92,14 @@ export class DataStack extends AppStack {
         "/db/sql-alchemy-conn",
         `postgresql+psycopg2://${database.username}:${dbPassword.value}@${database.address}:${PORTS.postgres}/${database.dbName}?sslmode=require`,
       ),
-      webserverSecretKey: secret("/webserver/secret-key", new GeneratedSecret(this, { name: "airflow_secret_key", length: 48 }).value),
-      adminPassword: secret("/webserver/admin-password", new GeneratedSecret(this, { name: "airflow_admin_password", length: 24 }).value),
+      webserverSecretKey: secret(
+        "/webserver/secret-key",
+        new GeneratedSecret(this, { name: "airflow_secret_key", length: 48 }).value,
+      ),
+      adminPassword: secret(
+        "/webserver/admin-password",
+        new GeneratedSecret(this, { name: "airflow_admin_password", length: 24 }).value,
+      ),
     };
 
     const fileSystem = new EfsFileSystem(this, "airflow-efs", {
