@@ -1,0 +1,73 @@
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { type App, Testing } from "cdktf";
+import { loadConfig } from "../config/load";
+import { ENVIRONMENTS } from "../config/schema";
+import { buildApp } from "../main";
+import { findLiteralSecrets } from "./secret-scan";
+
+/** Every synthesized stack of every environment, as [environment/stack, parsed JSON]. */
+function everyStack(): [string, unknown][] {
+  return ENVIRONMENTS.flatMap((environment) => {
+    const app = Testing.app() as App;
+    buildApp(app, loadConfig(environment));
+    app.synth();
+    const stacksDir = join(app.outdir, "stacks");
+    return readdirSync(stacksDir).map(
+      (stack) =>
+        [`${environment}/${stack}`, JSON.parse(readFileSync(join(stacksDir, stack, "cdk.tf.json"), "utf8"))] as [string, unknown],
+    );
+  });
+}
+
+describe("no literal secret in the synthesized output", () => {
+  const stacks = everyStack();
+
+  it("covers every stack of every environment", () => {
+    expect(stacks.length).toBeGreaterThanOrEqual(ENVIRONMENTS.length * 3);
+  });
+
+  it.each(stacks)("%s holds no password, key or credentialed connection string", (_name, json) => {
+    expect(findLiteralSecrets(json)).toEqual([]);
+  });
+
+  it("feeds every write-only argument from an ephemeral value, never a literal", () => {
+    for (const [, json] of stacks) {
+      const text = JSON.stringify(json);
+      for (const match of text.matchAll(/"(\w+_wo)":"([^"]*)"/g)) {
+        expect(match[2]).toContain("${ephemeral.");
+      }
+    }
+  });
+});
+
+describe("the secret scanner", () => {
+  it("finds a literal password, a literal secret key and a URL with a literal password", () => {
+    const planted = {
+      resource: {
+        aws_db_instance: { db: { password: "hunter2hunter2" } },
+        aws_ssm_parameter: { key: { name: "/x/secret-key", value_wo: "s3cr3tValue99" } },
+        aws_ecs_task_definition: {
+          t: {
+            container_definitions: '[{"environment":[{"name":"DATABASE_URL","value":"postgresql://app:pa55word@db:5432/app"}]}]',
+          },
+        },
+      },
+    };
+    expect(findLiteralSecrets(planted).map((f) => f.path)).toEqual([
+      "resource.aws_db_instance.db.password",
+      "resource.aws_ssm_parameter.key.value_wo",
+      "resource.aws_ecs_task_definition.t.container_definitions",
+    ]);
+  });
+
+  it("accepts references, ARNs and connection strings built from references", () => {
+    const clean = {
+      password_wo: "${ephemeral.aws_secretsmanager_random_password.db.random_password}",
+      secret_arn: "arn:aws:ssm:us-east-1:123456789012:parameter/x",
+      value_wo:
+        "postgresql+psycopg2://${aws_db_instance.db.username}:${ephemeral.x.y.random_password}@${aws_db_instance.db.address}:5432/${aws_db_instance.db.db_name}?sslmode=require",
+    };
+    expect(findLiteralSecrets(clean)).toEqual([]);
+  });
+});
