@@ -1,0 +1,277 @@
+/**
+ * Turns a config image source into the image reference of a task definition. For `build`, the
+ * Docker provider builds the image on the machine that runs `cdktf deploy` (Docker must be
+ * running there) and pushes it to the system's ECR repository as `latest` and `vYYYYMMDD-HHMMSS`;
+ * the task definition then names the pushed digest, so a new image rolls the service and an
+ * unchanged one changes nothing.
+ */
+import { createHash } from "node:crypto";
+import { lstatSync, readdirSync, readFileSync, readlinkSync } from "node:fs";
+import { join, posix, relative, resolve, sep } from "node:path";
+import { DataAwsEcrAuthorizationToken } from "@cdktf/provider-aws/lib/data-aws-ecr-authorization-token";
+import { Image } from "@cdktf/provider-docker/lib/image";
+import { DockerProvider } from "@cdktf/provider-docker/lib/provider";
+import { RegistryImage } from "@cdktf/provider-docker/lib/registry-image";
+import { App, DataResource, Fn, TerraformStack } from "cdktf";
+import { Construct } from "constructs";
+import type { ImageSourceConfig } from "../config/schema";
+
+/** Fargate tasks run on X86_64 (modules/fargate-service.ts); build for it on any machine. */
+export const IMAGE_PLATFORM = "linux/amd64";
+
+/** The moving tag; every other tag of a built image is a timestamp and never moves. */
+export const LATEST_TAG = "latest";
+
+export interface EcrRepositoryReference {
+  /** `<account>.dkr.ecr.<region>.amazonaws.com/<name>` */
+  readonly repositoryUrl: string;
+  /** Account id of the registry, for the authorization token. */
+  readonly registryId: string;
+}
+
+export interface ContainerImageProps {
+  readonly source: ImageSourceConfig;
+  /** Where `ecr` images live and `build` images are pushed. */
+  readonly repository: EcrRepositoryReference;
+  /** Absolute directory that the config's `context` and `dockerfile` are relative to (the repository root). */
+  readonly basePath: string;
+  /**
+   * Files and folders, relative to the build context, that the image is built from; the content
+   * hash that decides when to rebuild covers only them (still filtered by `.dockerignore`).
+   * @default - every file the context's `.dockerignore` lets Docker send
+   */
+  readonly inputPaths?: readonly string[];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Build inputs: the files Docker would send as the context, and their hash.
+
+interface IgnoreRule {
+  readonly negated: boolean;
+  readonly regex: RegExp;
+  /** Pattern text before its first wildcard: which directories a negation can reach into. */
+  readonly literalPrefix: string;
+}
+
+function globToRegExp(pattern: string): RegExp {
+  let re = "";
+  let i = 0;
+  while (i < pattern.length) {
+    const c = pattern[i];
+    if (pattern.startsWith("**/", i)) {
+      re += "(?:.*/)?";
+      i += 3;
+    } else if (pattern.startsWith("**", i)) {
+      re += ".*";
+      i += 2;
+    } else if (c === "*") {
+      re += "[^/]*";
+      i += 1;
+    } else if (c === "?") {
+      re += "[^/]";
+      i += 1;
+    } else if (c === "[") {
+      const end = pattern.indexOf("]", i + 1);
+      if (end < 0) {
+        re += "\\[";
+        i += 1;
+      } else {
+        const body = pattern
+          .slice(i + 1, end)
+          .replace(/^[!^]/, "^")
+          .replace(/\\/g, "\\\\");
+        re += `[${body}]`;
+        i = end + 1;
+      }
+    } else if (c === "\\" && i + 1 < pattern.length) {
+      re += pattern[i + 1].replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
+      i += 2;
+    } else {
+      re += c.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
+      i += 1;
+    }
+  }
+  return new RegExp(`^${re}$`);
+}
+
+/** Parses `.dockerignore` text the way Docker does: later lines win, `!` re-includes. */
+export function parseDockerignore(text: string): IgnoreRule[] {
+  const rules: IgnoreRule[] = [];
+  for (const raw of text.split(/\r?\n/)) {
+    let line = raw.trim();
+    if (line === "" || line.startsWith("#")) continue;
+    const negated = line.startsWith("!");
+    if (negated) line = line.slice(1).trim();
+    let pattern = posix.normalize(line.replace(/^\/+/, ""));
+    pattern = pattern.replace(/\/+$/, "");
+    if (pattern === "" || pattern === ".") continue;
+    const wildcard = pattern.search(/[*?[\\]/);
+    rules.push({ negated, regex: globToRegExp(pattern), literalPrefix: wildcard < 0 ? pattern : pattern.slice(0, wildcard) });
+  }
+  return rules;
+}
+
+/** Whether Docker leaves `path` (relative, `/`-separated) out of the context: a rule matches it or a parent. */
+export function isIgnored(rules: readonly IgnoreRule[], path: string): boolean {
+  const parts = path.split("/");
+  const candidates = parts.map((_, i) => parts.slice(0, i + 1).join("/"));
+  let ignored = false;
+  for (const rule of rules) {
+    if (candidates.some((c) => rule.regex.test(c))) ignored = !rule.negated;
+  }
+  return ignored;
+}
+
+/** An ignored directory can be skipped unless a `!` rule may re-include something inside it. */
+function canPrune(rules: readonly IgnoreRule[], dir: string): boolean {
+  return (
+    isIgnored(rules, dir) &&
+    !rules.some((r) => r.negated && (r.literalPrefix.startsWith(`${dir}/`) || `${dir}/`.startsWith(r.literalPrefix)))
+  );
+}
+
+/** The files of the build context Docker would send, relative to it, sorted. */
+export function buildContextFiles(contextDir: string, inputPaths?: readonly string[]): string[] {
+  let rules: IgnoreRule[] = [];
+  try {
+    rules = parseDockerignore(readFileSync(join(contextDir, ".dockerignore"), "utf8"));
+  } catch {
+    // No .dockerignore: Docker sends everything.
+  }
+  const files: string[] = [];
+  const visit = (rel: string): void => {
+    const stat = lstatSync(join(contextDir, rel));
+    if (stat.isDirectory()) {
+      if (rel !== "" && canPrune(rules, rel)) return;
+      for (const entry of readdirSync(join(contextDir, rel)).sort()) visit(rel === "" ? entry : `${rel}/${entry}`);
+    } else if (!isIgnored(rules, rel)) {
+      files.push(rel);
+    }
+  };
+  const roots = inputPaths ? inputPaths.map((p) => posix.normalize(p.split(sep).join("/")).replace(/\/+$/, "")) : [""];
+  for (const root of roots) visit(root === "." ? "" : root);
+  return [...new Set(files)].sort();
+}
+
+/**
+ * SHA-256 over the build inputs: each file's path, executable bit and content, plus the
+ * Dockerfile. Paths are relative and no timestamp is read, so every checkout of the same commit
+ * gets the same hash and triggers no rebuild.
+ */
+export function buildContentHash(contextDir: string, dockerfile: string, inputPaths?: readonly string[]): string {
+  const hash = createHash("sha256");
+  const entries = [...buildContextFiles(contextDir, inputPaths), dockerfile];
+  for (const rel of [...new Set(entries)].sort()) {
+    const path = join(contextDir, rel);
+    const stat = lstatSync(path);
+    const content = stat.isSymbolicLink() ? Buffer.from(`symlink:${readlinkSync(path)}`) : readFileSync(path);
+    const executable = (stat.mode & 0o111) !== 0 ? "x" : "-";
+    hash.update(`${rel}\0${executable}\0${createHash("sha256").update(content).digest("hex")}\n`);
+  }
+  return hash.digest("hex");
+}
+
+// ---------------------------------------------------------------------------------------------
+
+// One Docker provider per stack: a second built image in the same stack reuses it.
+const dockerProviders = new WeakMap<TerraformStack, DockerProvider>();
+
+/** An image reference for a task definition, built and pushed by Terraform or taken as given. */
+export class ContainerImage extends Construct {
+  /** What the task definition's `image` should be. */
+  readonly imageUri: string;
+  /** Hash of the build inputs (build source only). */
+  readonly contentHash?: string;
+  /** The `vYYYYMMDD-HHMMSS` tag pushed with this build (build source only). */
+  readonly versionTag?: string;
+
+  constructor(scope: Construct, id: string, props: ContainerImageProps) {
+    super(scope, id);
+    const source = props.source;
+    const repositoryUrl = props.repository.repositoryUrl;
+    if (source.source === "ecr") {
+      // A moving tag here does not roll the service; push a new tag and change the config.
+      this.imageUri = `${repositoryUrl}:${source.tag}`;
+      return;
+    }
+    if (source.source === "uri") {
+      this.imageUri = `${source.uri}:${source.tag}`;
+      return;
+    }
+
+    const contextDir = resolve(props.basePath, source.context);
+    const dockerfile = relative(contextDir, resolve(props.basePath, source.dockerfile)).split(sep).join("/");
+    if (dockerfile.startsWith("../")) {
+      throw new Error(
+        `ContainerImage ${id}: source.dockerfile "${source.dockerfile}" is outside source.context "${source.context}"`,
+      );
+    }
+    const contentHash = buildContentHash(contextDir, dockerfile, props.inputPaths);
+    this.contentHash = contentHash;
+
+    const stack = TerraformStack.of(this);
+    let docker = dockerProviders.get(stack);
+    if (!docker) {
+      // The token is read at plan time and passed to the provider: no credential is written
+      // into the synthesized JSON.
+      const token = new DataAwsEcrAuthorizationToken(this, "ecr-token", { registryId: props.repository.registryId });
+      docker = new DockerProvider(stack, "docker", {
+        registryAuth: [
+          {
+            // proxy_endpoint is `https://<registry host>`; image names carry the bare host.
+            address: Fn.replace(token.proxyEndpoint, "https://", ""),
+            username: token.userName,
+            password: token.password,
+          },
+        ],
+      });
+      dockerProviders.set(stack, docker);
+    }
+
+    // Build time, fixed when the inputs change: `timestamp()` is stored once and ignored after,
+    // so plans without changes stay empty instead of retagging on every run.
+    const builtAt = new DataResource(this, "built-at", {
+      input: { time: Fn.timestamp() },
+      triggersReplace: { contentHash },
+      lifecycle: { ignoreChanges: ["input"] },
+    });
+    const versionTag = `v${Fn.formatdate("YYYYMMDD-hhmmss", builtAt.output.lookup("time"))}`;
+    this.versionTag = versionTag;
+
+    // Terraform runs in <outdir>/stacks/<stack>; a relative context keeps the plan identical on
+    // every machine (an absolute path would rebuild the image wherever the checkout lives elsewhere).
+    const workingDirectory = resolve(App.of(this).outdir, "stacks", stack.node.id);
+    const image = new Image(this, "image", {
+      provider: docker,
+      name: `${repositoryUrl}:${versionTag}`,
+      platform: IMAGE_PLATFORM,
+      buildAttribute: {
+        context: relative(workingDirectory, contextDir).split(sep).join("/") || ".",
+        dockerfile,
+        platform: IMAGE_PLATFORM,
+        tag: [`${repositoryUrl}:${LATEST_TAG}`],
+      },
+      // Rebuilt when the hashed inputs change, not on every plan.
+      triggers: { contentHash },
+      keepLocally: true,
+    });
+
+    // Pushes are keyed on the content hash, not the local image id: deploying the same commit
+    // from another machine rebuilds locally but pushes nothing (the timestamp tag is immutable).
+    // keep_remotely: replaced images stay in ECR for rollback; its lifecycle policy prunes them.
+    const pushed = new RegistryImage(this, "push-version", {
+      provider: docker,
+      name: image.name,
+      keepRemotely: true,
+      triggers: { contentHash },
+    });
+    new RegistryImage(this, "push-latest", {
+      provider: docker,
+      name: `${repositoryUrl}:${LATEST_TAG}`,
+      keepRemotely: true,
+      triggers: { contentHash },
+      dependsOn: [image],
+    });
+    this.imageUri = `${repositoryUrl}@${pushed.sha256Digest}`;
+  }
+}

@@ -1,0 +1,158 @@
+/**
+ * An internet-facing Application Load Balancer in front of one ECS service: a target group of
+ * task IPs and an HTTP listener, or, with a certificate, an HTTPS listener and an HTTP listener
+ * that only redirects to it.
+ */
+import { Lb } from "@cdktf/provider-aws/lib/lb";
+import { LbListener } from "@cdktf/provider-aws/lib/lb-listener";
+import { LbTargetGroup } from "@cdktf/provider-aws/lib/lb-target-group";
+import { Token } from "cdktf";
+import { Construct } from "constructs";
+
+/** TLS 1.3 and 1.2 only, forward secrecy only: AWS's recommended policy for new listeners. */
+export const TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06";
+
+// ALB and target group names are limited to 32 characters; the target group adds "-tg".
+const MAX_NAME_LENGTH = 29;
+
+export interface TargetHealthCheck {
+  /** Path the load balancer requests on each target. */
+  readonly path: string;
+  /** @default 30 */
+  readonly intervalSeconds?: number;
+  /** @default 5 */
+  readonly timeoutSeconds?: number;
+  /** Consecutive successes before a target is healthy. @default 5 */
+  readonly healthyThreshold?: number;
+  /** Consecutive failures before a target is unhealthy. @default 2 */
+  readonly unhealthyThreshold?: number;
+  /** HTTP codes that mean healthy. @default "200" */
+  readonly matcher?: string;
+}
+
+export interface WebLoadBalancerProps {
+  /** Name of the load balancer (at most 29 characters); the target group is `<name>-tg`. */
+  readonly name: string;
+  readonly vpcId: string;
+  /** Public subnets, in at least two availability zones. */
+  readonly subnetIds: readonly string[];
+  readonly securityGroupIds: readonly string[];
+  /** Port the targets (tasks) listen on. */
+  readonly targetPort: number;
+  /** Port of the HTTP listener (PORTS.http). */
+  readonly httpPort: number;
+  /** Port of the HTTPS listener (PORTS.https); used only with `certificateArn`. */
+  readonly httpsPort: number;
+  /** ACM certificate: adds an HTTPS listener and makes HTTP redirect to it. @default - HTTP only */
+  readonly certificateArn?: string;
+  readonly healthCheck: TargetHealthCheck;
+  /** Sticky sessions (lb_cookie) for this many seconds. @default - no stickiness */
+  readonly stickinessSeconds?: number;
+  /** Seconds a deregistering target keeps its in-flight requests. @default 300 */
+  readonly deregistrationDelaySeconds?: number;
+  /** @default 60 */
+  readonly idleTimeoutSeconds?: number;
+  /** Refuse deletion through the API (and so `terraform destroy`). @default false */
+  readonly deletionProtection?: boolean;
+}
+
+export class WebLoadBalancer extends Construct {
+  readonly loadBalancer: Lb;
+  readonly targetGroup: LbTargetGroup;
+  /** The listener that forwards to the target group; a service attached to it must depend on it. */
+  readonly forwardingListener: LbListener;
+  /** `http://` or `https://` + the load balancer's DNS name. */
+  readonly url: string;
+  readonly dnsName: string;
+  /** `app/<name>/<id>`: the LoadBalancer dimension of AWS/ApplicationELB metrics. */
+  readonly arnSuffix: string;
+  /** `targetgroup/<name>/<id>`: the TargetGroup dimension of AWS/ApplicationELB metrics. */
+  readonly targetGroupArnSuffix: string;
+  readonly targetGroupArn: string;
+
+  constructor(scope: Construct, id: string, props: WebLoadBalancerProps) {
+    super(scope, id);
+    const problems: string[] = [];
+    if (props.name.length > MAX_NAME_LENGTH) {
+      problems.push(`name: "${props.name}" is ${props.name.length} characters (expected at most ${MAX_NAME_LENGTH})`);
+    }
+    if (!Token.isUnresolved(props.subnetIds) && props.subnetIds.length < 2) {
+      problems.push(`subnetIds: ${props.subnetIds.length} subnet(s) (expected at least 2, in different availability zones)`);
+    }
+    if (problems.length > 0) throw new Error(`WebLoadBalancer ${id}:\n  ${problems.join("\n  ")}`);
+
+    this.loadBalancer = new Lb(this, "alb", {
+      name: props.name,
+      loadBalancerType: "application",
+      internal: false,
+      subnets: [...props.subnetIds],
+      securityGroups: [...props.securityGroupIds],
+      // Requests with header names that are not valid HTTP never reach the targets.
+      dropInvalidHeaderFields: true,
+      enableDeletionProtection: props.deletionProtection ?? false,
+      idleTimeout: props.idleTimeoutSeconds ?? 60,
+    });
+
+    const hc = props.healthCheck;
+    this.targetGroup = new LbTargetGroup(this, "target-group", {
+      name: `${props.name}-tg`,
+      // awsvpc tasks register by IP.
+      targetType: "ip",
+      port: props.targetPort,
+      protocol: "HTTP",
+      vpcId: props.vpcId,
+      deregistrationDelay: String(props.deregistrationDelaySeconds ?? 300),
+      healthCheck: {
+        enabled: true,
+        path: hc.path,
+        protocol: "HTTP",
+        port: "traffic-port",
+        interval: hc.intervalSeconds ?? 30,
+        timeout: hc.timeoutSeconds ?? 5,
+        healthyThreshold: hc.healthyThreshold ?? 5,
+        unhealthyThreshold: hc.unhealthyThreshold ?? 2,
+        matcher: hc.matcher ?? "200",
+      },
+      stickiness:
+        props.stickinessSeconds === undefined
+          ? { type: "lb_cookie", enabled: false }
+          : { type: "lb_cookie", enabled: true, cookieDuration: props.stickinessSeconds },
+    });
+
+    const forward = [{ type: "forward", targetGroupArn: this.targetGroup.arn }];
+    if (props.certificateArn) {
+      this.forwardingListener = new LbListener(this, "https", {
+        loadBalancerArn: this.loadBalancer.arn,
+        port: props.httpsPort,
+        protocol: "HTTPS",
+        sslPolicy: TLS_POLICY,
+        certificateArn: props.certificateArn,
+        defaultAction: forward,
+      });
+      new LbListener(this, "http", {
+        loadBalancerArn: this.loadBalancer.arn,
+        port: props.httpPort,
+        protocol: "HTTP",
+        defaultAction: [
+          {
+            type: "redirect",
+            redirect: { protocol: "HTTPS", port: String(props.httpsPort), statusCode: "HTTP_301" },
+          },
+        ],
+      });
+    } else {
+      this.forwardingListener = new LbListener(this, "http", {
+        loadBalancerArn: this.loadBalancer.arn,
+        port: props.httpPort,
+        protocol: "HTTP",
+        defaultAction: forward,
+      });
+    }
+
+    this.dnsName = this.loadBalancer.dnsName;
+    this.url = `${props.certificateArn ? "https" : "http"}://${this.loadBalancer.dnsName}`;
+    this.arnSuffix = this.loadBalancer.arnSuffix;
+    this.targetGroupArn = this.targetGroup.arn;
+    this.targetGroupArnSuffix = this.targetGroup.arnSuffix;
+  }
+}
