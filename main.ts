@@ -19,7 +19,7 @@ export function buildApp(app: App, config: Config): App {
   return app;
 }
 
-function main(): void {
+export function main(): void {
   let config: Config;
   try {
     // DEPLOY_CONFIG_DIR: environment files kept outside the repository (and the tests' fixtures).

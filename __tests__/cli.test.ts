@@ -11,7 +11,7 @@ const root = join(__dirname, "..");
 
 function runApp(env: Record<string, string>) {
   const outdir = join(mkdtempSync(join(tmpdir(), "synth-")), "cdktf.out");
-  const result = spawnSync(join(root, "node_modules", ".bin", "tsx"), [join(root, "main.ts")], {
+  const result = spawnSync(process.execPath, [join(root, "bin", "app.js")], {
     cwd: root,
     env: { ...process.env, CDKTF_OUTDIR: outdir, ...env },
     encoding: "utf8",

@@ -2,13 +2,27 @@
  * Loads `config/<environment>.json`, validates it and returns a typed Config, or throws a
  * ConfigError listing every problem as `<path>: <problem> (got <value>; expected <allowed>)`.
  */
-import { readFileSync } from "node:fs";
-import { join, relative } from "node:path";
+import { existsSync, readFileSync } from "node:fs";
+import { dirname, join, relative } from "node:path";
 import { z } from "zod";
 import { type Config, configSchema, ENVIRONMENTS, type EnvironmentName } from "./schema";
 import { type ConfigProblem, crossFieldProblems } from "./validate";
 
-export const CONFIG_DIR = __dirname;
+/** The repository root: the nearest folder above this file that holds cdktf.json. */
+function projectRoot(start: string): string {
+  for (let dir = start; ; dir = dirname(dir)) {
+    if (existsSync(join(dir, "cdktf.json"))) return dir;
+    if (dirname(dir) === dir) return process.cwd();
+  }
+}
+
+/**
+ * The repository root, and where the environment files live. Found by looking for cdktf.json
+ * rather than from this file's folder, because the app also runs bundled from `.gen/app/`
+ * (bin/app.js); anything that reads repository files (image build contexts) starts here.
+ */
+export const PROJECT_ROOT = projectRoot(__dirname);
+export const CONFIG_DIR = join(PROJECT_ROOT, "config");
 
 export class ConfigError extends Error {
   constructor(

@@ -17,14 +17,14 @@ node_modules/.package-lock.json: package-lock.json package.json
 install: node_modules/.package-lock.json ## Install the pinned Node.js packages
 
 synth: install ## Synthesize every stack of DEPLOY_ENV (default hackathon) into cdktf.out/
-	$(NODE_BIN)/tsx main.ts
+	node bin/app.js
 	@echo "synthesized $(DEPLOY_ENV): $$(ls cdktf.out/stacks | tr '\n' ' ')"
 
 # Every environment, each in its own folder, for the scans, the diagram and the cost report.
 synth-all: install ## Synthesize every environment into cdktf.out/env/<environment>/
 	@for env in $(ENVIRONMENTS); do \
 	  rm -rf cdktf.out/env/$$env; \
-	  DEPLOY_ENV=$$env CDKTF_OUTDIR=cdktf.out/env/$$env $(NODE_BIN)/tsx main.ts; \
+	  DEPLOY_ENV=$$env CDKTF_OUTDIR=cdktf.out/env/$$env node bin/app.js; \
 	  echo "synthesized $$env: $$(ls cdktf.out/env/$$env/stacks | tr '\n' ' ')"; \
 	done
 
