@@ -1,4 +1,3 @@
-import { resolve } from "node:path";
 import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
 import { CloudwatchMetricAlarm } from "@cdktf/provider-aws/lib/cloudwatch-metric-alarm";
 import { EcrLifecyclePolicy } from "@cdktf/provider-aws/lib/ecr-lifecycle-policy";
@@ -7,6 +6,7 @@ import { EcsCluster } from "@cdktf/provider-aws/lib/ecs-cluster";
 import { EcsClusterCapacityProviders } from "@cdktf/provider-aws/lib/ecs-cluster-capacity-providers";
 import { Fn, TerraformOutput } from "cdktf";
 import type { Construct } from "constructs";
+import { PROJECT_ROOT } from "../config/load";
 import type { Config } from "../config/schema";
 import { AlarmTopic } from "../modules/alarm-topic";
 import { ContainerImage, LATEST_TAG } from "../modules/container-image";
@@ -26,8 +26,6 @@ export const AIRFLOW_ADMIN_USERNAME = "admin";
 export const AIRFLOW_LOG_GROUP = `/ecs/${AIRFLOW_NAME}`;
 /** Where the image expects its EFS volumes (seed 000, "Task Definitions"). */
 const AIRFLOW_HOME = "/opt/airflow";
-/** The build context and Dockerfile in the config are relative to the repository root. */
-const REPOSITORY_ROOT = resolve(__dirname, "..");
 /** ECR keeps this many images; older ones (and their timestamp tags) expire. */
 const KEPT_IMAGES = 5;
 const ECS_TASKS_PRINCIPAL = "ecs-tasks.amazonaws.com";
@@ -160,7 +158,8 @@ export class AirflowStack extends AppStack {
     const image = new ContainerImage(this, "image", {
       source: airflow.image,
       repository: { repositoryUrl: repository.repositoryUrl, registryId: repository.registryId },
-      basePath: REPOSITORY_ROOT,
+      // The config's build context and Dockerfile are relative to the repository root.
+      basePath: PROJECT_ROOT,
     });
 
     const logGroup = new CloudwatchLogGroup(this, "log-group", {
