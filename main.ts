@@ -5,6 +5,7 @@
 import { App } from "cdktf";
 import { ConfigError, loadConfig } from "./config/load";
 import type { Config } from "./config/schema";
+import { AirflowStack } from "./stacks/airflow-stack";
 import { DataStack } from "./stacks/data-stack";
 import { NetworkStack } from "./stacks/network-stack";
 import { StateStack } from "./stacks/state-stack";
@@ -16,6 +17,7 @@ export function buildApp(app: App, config: Config): App {
   new StateStack(app, "state", { config });
   const network = new NetworkStack(app, "network", { config });
   const data = new DataStack(app, "data", { config, network: network.outputs });
+  new AirflowStack(app, "airflow", { config, network: network.outputs, data: data.airflow });
   return app;
 }
 
