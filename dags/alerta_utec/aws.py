@@ -13,7 +13,7 @@ from alerta_utec.settings import Settings
 # attempts ride out a burst of DynamoDB throttling on an on-demand table. The endpoint comes from
 # AWS_ENDPOINT_URL when set (tests point it at moto), so nothing here names one.
 RETRIES = Config(
-    retries={"mode": "standard", "max_attempts": 10},
+    retries={"mode": "standard", "total_max_attempts": 10},
     connect_timeout=10,
     read_timeout=60,
 )

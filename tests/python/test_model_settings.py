@@ -84,3 +84,11 @@ def test_missing_variables_are_all_named_at_once() -> None:
         settings.require("table_name", "sender_address", "backup_bucket", "topic_arn_low")
     assert str(error.value).endswith("SES_SENDER_ADDRESS, BACKUP_BUCKET, SNS_TOPIC_ARN_LOW")
     assert settings.report_recipient == "admin@utec.edu.pe"
+
+
+def test_clients_retry_throttling_with_backoff_in_the_configured_region() -> None:
+    from alerta_utec import aws
+
+    client = aws.client("dynamodb", Settings.from_environ({"AWS_DEFAULT_REGION": "sa-east-1"}))
+    assert client.meta.region_name == "sa-east-1"
+    assert client.meta.config.retries == {"mode": "standard", "total_max_attempts": 10}
