@@ -14,6 +14,7 @@ export const TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06";
 
 // ALB and target group names are limited to 32 characters; the target group adds "-tg".
 const MAX_NAME_LENGTH = 29;
+const MAX_TARGET_GROUP_NAME_LENGTH = 32;
 
 export interface TargetHealthCheck {
   /** Path the load balancer requests on each target. */
@@ -33,6 +34,8 @@ export interface TargetHealthCheck {
 export interface WebLoadBalancerProps {
   /** Name of the load balancer (at most 29 characters); the target group is `<name>-tg`. */
   readonly name: string;
+  /** Name of the target group (at most 32 characters). @default - `<name>-tg` */
+  readonly targetGroupName?: string;
   readonly vpcId: string;
   /** Public subnets, in at least two availability zones. */
   readonly subnetIds: readonly string[];
@@ -76,6 +79,12 @@ export class WebLoadBalancer extends Construct {
     if (props.name.length > MAX_NAME_LENGTH) {
       problems.push(`name: "${props.name}" is ${props.name.length} characters (expected at most ${MAX_NAME_LENGTH})`);
     }
+    const targetGroupName = props.targetGroupName ?? `${props.name}-tg`;
+    if (targetGroupName.length > MAX_TARGET_GROUP_NAME_LENGTH) {
+      problems.push(
+        `targetGroupName: "${targetGroupName}" is ${targetGroupName.length} characters (expected at most ${MAX_TARGET_GROUP_NAME_LENGTH})`,
+      );
+    }
     if (!Token.isUnresolved(props.subnetIds) && props.subnetIds.length < 2) {
       problems.push(`subnetIds: ${props.subnetIds.length} subnet(s) (expected at least 2, in different availability zones)`);
     }
@@ -95,7 +104,7 @@ export class WebLoadBalancer extends Construct {
 
     const hc = props.healthCheck;
     this.targetGroup = new LbTargetGroup(this, "target-group", {
-      name: `${props.name}-tg`,
+      name: targetGroupName,
       // awsvpc tasks register by IP.
       targetType: "ip",
       port: props.targetPort,
