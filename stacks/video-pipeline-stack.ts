@@ -1,0 +1,414 @@
+import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
+import { CloudwatchMetricAlarm } from "@cdktf/provider-aws/lib/cloudwatch-metric-alarm";
+import { EcrLifecyclePolicy } from "@cdktf/provider-aws/lib/ecr-lifecycle-policy";
+import { EcrRepository } from "@cdktf/provider-aws/lib/ecr-repository";
+import { EcsCluster } from "@cdktf/provider-aws/lib/ecs-cluster";
+import { EcsClusterCapacityProviders } from "@cdktf/provider-aws/lib/ecs-cluster-capacity-providers";
+import { TerraformOutput } from "cdktf";
+import type { Construct } from "constructs";
+import { PROJECT_ROOT } from "../config/load";
+import type { Config } from "../config/schema";
+import { AlarmTopic } from "../modules/alarm-topic";
+import { ContainerImage, LATEST_TAG } from "../modules/container-image";
+import { FargateService } from "../modules/fargate-service";
+import { QueueDepthScaling } from "../modules/queue-depth-scaling";
+import { type PolicyStatement, ServiceRole } from "../modules/service-role";
+import { WebLoadBalancer } from "../modules/web-load-balancer";
+import { AppStack } from "./app-stack";
+import type { VideoDataOutputs } from "./data-outputs";
+import { VIDEO_NAME } from "./data-stack";
+import type { NetworkOutputs } from "./network-stack";
+import { PORTS } from "./ports";
+
+/** Seed 002's names. */
+export const VIDEO_WEB_FAMILY = `${VIDEO_NAME}-web`;
+export const VIDEO_WORKER_FAMILY = `${VIDEO_NAME}-worker`;
+export const VIDEO_LOAD_BALANCER_NAME = `alb-${VIDEO_NAME}`;
+export const VIDEO_TARGET_GROUP_NAME = `tg-${VIDEO_NAME}`;
+export const VIDEO_HEALTH_CHECK_PATH = "/api/health";
+/** S3 prefixes (seed 002): originals from the web service, results from the workers. */
+export const UPLOADS_PREFIX = "uploads/";
+export const PROCESSED_PREFIX = "processed/";
+
+/** "One image, two commands" (seed 002): the image's prestart script starts Gunicorn... */
+export const WEB_COMMAND = ["/my-app/prestart.sh"] as const;
+/** ...and the same image runs one Celery worker that takes one video at a time. */
+export const WORKER_COMMAND = [
+  "celery",
+  "-A",
+  "app.celery_worker.celery_app",
+  "worker",
+  "--loglevel",
+  "info",
+  "--concurrency",
+  "1",
+  "--prefetch-multiplier",
+  "1",
+] as const;
+/** Fargate's ceiling: the longest a SIGTERM'd worker gets before SIGKILL. */
+export const WORKER_STOP_TIMEOUT_SECONDS = 120;
+/** ECR keeps this many images; older ones expire. */
+const KEPT_IMAGES = 10;
+const ECS_TASKS_PRINCIPAL = "ecs-tasks.amazonaws.com";
+/** The ALB alarms' threshold: this many 5XX responses in 5 minutes. */
+const SERVER_ERRORS_PER_5_MINUTES = 10;
+
+export interface VideoPipelineStackProps {
+  readonly config: Config;
+  readonly network: NetworkOutputs;
+  readonly data: VideoDataOutputs;
+}
+
+/** IAM permissions of the video pipeline's tasks, as data (the tests read the same table). */
+export function videoPipelinePolicies(refs: {
+  readonly repositoryArn: string;
+  readonly logGroupArns: readonly string[];
+  readonly data: VideoDataOutputs;
+}): { execution: PolicyStatement[]; webTask: PolicyStatement[]; workerTask: PolicyStatement[] } {
+  const { data } = refs;
+  const bucket = data.bucket.arn;
+  // kombu (Celery's SQS transport) lists the account's queues when it opens a channel, in the web
+  // service's producer and the worker alike, unless the app sets `predefined_queues` in
+  // broker_transport_options; without the permission both crash at start. ListQueues supports no
+  // resource-level permission and reveals only queue URLs. Drop it once the app predefines its queue.
+  const listQueues: PolicyStatement = { sid: "CeleryListsQueues", actions: ["sqs:ListQueues"], resources: ["*"] };
+  return {
+    // Used by the ECS agent only; the code in the containers never holds these credentials.
+    execution: [
+      // GetAuthorizationToken is registry-wide and supports no resource: the one "*" of the pull.
+      { sid: "EcrAuthorizationToken", actions: ["ecr:GetAuthorizationToken"], resources: ["*"] },
+      {
+        sid: "PullVideoImage",
+        actions: ["ecr:BatchCheckLayerAvailability", "ecr:GetDownloadUrlForLayer", "ecr:BatchGetImage"],
+        resources: [refs.repositoryArn],
+      },
+      {
+        sid: "WriteVideoLogs",
+        actions: ["logs:CreateLogStream", "logs:PutLogEvents"],
+        resources: refs.logGroupArns.map((arn) => `${arn}:*`),
+      },
+      {
+        // Both services read both. SecureStrings under the AWS-managed aws/ssm key: no kms:Decrypt.
+        sid: "ReadVideoSecrets",
+        actions: ["ssm:GetParameters"],
+        resources: [data.secrets.databaseUrl.arn, data.secrets.secretKey.arn],
+      },
+    ],
+    // No s3:ListBucket: the app addresses objects by key, and without it a missing key answers
+    // 403 instead of 404. No s3:AbortMultipartUpload: the bucket's lifecycle aborts leftovers.
+    webTask: [
+      { sid: "StoreUploads", actions: ["s3:PutObject"], resources: [`${bucket}/${UPLOADS_PREFIX}*`] },
+      { sid: "ServeProcessedVideos", actions: ["s3:GetObject"], resources: [`${bucket}/${PROCESSED_PREFIX}*`] },
+      {
+        sid: "EnqueueVideoJobs",
+        actions: ["sqs:SendMessage", "sqs:GetQueueUrl", "sqs:GetQueueAttributes"],
+        resources: [data.queue.arn],
+      },
+      listQueues,
+    ],
+    workerTask: [
+      { sid: "ReadUploads", actions: ["s3:GetObject"], resources: [`${bucket}/${UPLOADS_PREFIX}*`] },
+      { sid: "StoreProcessedVideos", actions: ["s3:PutObject"], resources: [`${bucket}/${PROCESSED_PREFIX}*`] },
+      {
+        sid: "ConsumeVideoJobs",
+        actions: [
+          "sqs:ReceiveMessage",
+          "sqs:DeleteMessage",
+          "sqs:ChangeMessageVisibility",
+          "sqs:GetQueueUrl",
+          "sqs:GetQueueAttributes",
+        ],
+        resources: [data.queue.arn],
+      },
+      listQueues,
+    ],
+  };
+}
+
+/**
+ * proyecto-nube (seed 002): one image in ECR, two Fargate services in the `proyecto-nube`
+ * cluster. The web service (FastAPI + Gunicorn) sits behind an internet-facing ALB, stores
+ * originals under `uploads/` and enqueues one SQS message per video; the worker service (Celery,
+ * one video at a time) consumes the queue, writes results under `processed/`, and scales on the
+ * queue's depth. The bucket, the queue and its DLQ, the database and the secrets come from the
+ * data stack.
+ */
+export class VideoPipelineStack extends AppStack {
+  /** The web service, through the load balancer. */
+  readonly url: string;
+
+  constructor(scope: Construct, id: "video-pipeline", props: VideoPipelineStackProps) {
+    super(scope, id, { config: props.config, system: "video-pipeline" });
+    const { config, network, data } = props;
+    const video = config.videoPipeline;
+
+    // Tags are immutable except `latest`, which moves with every push: a timestamp tag always
+    // names the same image, so a rollback to one gets exactly that image.
+    const repository = new EcrRepository(this, "repository", {
+      name: VIDEO_NAME,
+      imageTagMutability: "IMMUTABLE_WITH_EXCLUSION",
+      imageTagMutabilityExclusionFilter: [{ filter: LATEST_TAG, filterType: "WILDCARD" }],
+      imageScanningConfiguration: { scanOnPush: true },
+      encryptionConfiguration: [{ encryptionType: "AES256" }],
+      // With image source "ecr" the images are pushed from outside this repository and a deploy
+      // cannot rebuild them: only throwaway environments let a destroy delete them.
+      forceDelete: config.data.forceDestroyBuckets,
+    });
+    new EcrLifecyclePolicy(this, "repository-lifecycle", {
+      repository: repository.name,
+      policy: JSON.stringify({
+        rules: [
+          {
+            rulePriority: 1,
+            description: `Keep the last ${KEPT_IMAGES} images`,
+            selection: { tagStatus: "any", countType: "imageCountMoreThan", countNumber: KEPT_IMAGES },
+            action: { type: "expire" },
+          },
+        ],
+      }),
+    });
+    const image = new ContainerImage(this, "image", {
+      source: video.image,
+      repository: { repositoryUrl: repository.repositoryUrl, registryId: repository.registryId },
+      basePath: PROJECT_ROOT,
+    });
+
+    const logGroup = (service: "web" | "worker") =>
+      new CloudwatchLogGroup(this, `${service}-log-group`, {
+        name: `/ecs/${VIDEO_NAME}-${service}`,
+        retentionInDays: video.logRetentionDays,
+      });
+    const webLogs = logGroup("web");
+    const workerLogs = logGroup("worker");
+
+    // Container Insights stays off: it bills per-task metrics as custom metrics, and the worker
+    // scales on the free AWS/SQS metrics instead of a backlog-per-running-task ratio.
+    const cluster = new EcsCluster(this, "cluster", {
+      name: VIDEO_NAME,
+      setting: [{ name: "containerInsights", value: "disabled" }],
+    });
+    const capacityProviders = new EcsClusterCapacityProviders(this, "cluster-capacity-providers", {
+      clusterName: cluster.name,
+      capacityProviders: ["FARGATE", "FARGATE_SPOT"],
+      defaultCapacityProviderStrategy: [{ capacityProvider: "FARGATE", weight: 1, base: 0 }],
+    });
+
+    const loadBalancer = new WebLoadBalancer(this, "load-balancer", {
+      name: VIDEO_LOAD_BALANCER_NAME,
+      targetGroupName: VIDEO_TARGET_GROUP_NAME,
+      vpcId: network.vpcId,
+      subnetIds: network.publicSubnetIds,
+      securityGroupIds: [network.securityGroupIds["video-alb"]],
+      targetPort: PORTS.videoWeb,
+      httpPort: PORTS.http,
+      httpsPort: PORTS.https,
+      certificateArn: video.certificateArn,
+      healthCheck: { path: VIDEO_HEALTH_CHECK_PATH, matcher: "200" },
+      // Video uploads are long requests: a task leaving the target group (scale-in, deployment)
+      // keeps its in-flight uploads for the default 5 minutes.
+      deregistrationDelaySeconds: 300,
+      deletionProtection: false,
+    });
+    this.url = loadBalancer.url;
+
+    // ---- IAM -----------------------------------------------------------------------------------
+    const policies = videoPipelinePolicies({
+      repositoryArn: repository.arn,
+      logGroupArns: [webLogs.arn, workerLogs.arn],
+      data,
+    });
+    const existingRoleName = config.iam.mode === "existing-role" ? config.iam.roleName : undefined;
+    const role = (roleId: string, name: string, statements: PolicyStatement[]) =>
+      new ServiceRole(this, roleId, { name, assumedBy: ECS_TASKS_PRINCIPAL, statements, existingRoleName });
+    // A borrowed role (LabRole) serves as execution and task role of both services: it is
+    // looked up once, and its statements list everything it must allow.
+    const roles = existingRoleName
+      ? (() => {
+          const shared = role("existing-role", existingRoleName, [
+            ...policies.execution,
+            ...policies.webTask,
+            ...policies.workerTask,
+          ]);
+          return { execution: shared, webTask: shared, workerTask: shared };
+        })()
+      : {
+          execution: role("execution-role", `${VIDEO_NAME}-execution`, policies.execution),
+          webTask: role("web-task-role", `${VIDEO_NAME}-web-task`, policies.webTask),
+          workerTask: role("worker-task-role", `${VIDEO_NAME}-worker-task`, policies.workerTask),
+        };
+
+    // ---- Services ------------------------------------------------------------------------------
+    const environment: Record<string, string> = {
+      STORAGE_BACKEND: "s3",
+      AWS_REGION: config.region,
+      AWS_S3_BUCKET: data.bucket.name,
+      SQS_QUEUE_NAME: data.queue.name,
+    };
+    // Injected by ECS from SSM at task start: never in `environment`, the plan or the state.
+    const secrets = {
+      DATABASE_URL: data.secrets.databaseUrl.arn,
+      SECRET_KEY: data.secrets.secretKey.arn,
+    };
+    const serviceBase = {
+      cluster: { arn: cluster.arn, name: cluster.name },
+      region: config.region,
+      executionRole: roles.execution,
+      sharedRoleAllowed: existingRoleName !== undefined,
+      subnetIds: video.taskSubnets === "private" ? network.privateSubnetIds : network.publicSubnetIds,
+      // Public subnets have no NAT: a public IP is how tasks there reach ECR, SSM, SQS and S3's API.
+      assignPublicIp: video.taskSubnets === "public",
+      securityGroupIds: [network.securityGroupIds["video-tasks"]],
+      platformVersion: config.fargatePlatformVersion,
+    };
+
+    new FargateService(this, "web", {
+      ...serviceBase,
+      family: VIDEO_WEB_FAMILY,
+      cpu: video.web.cpu,
+      memoryMiB: video.web.memoryMiB,
+      capacityProvider: video.web.capacityProvider,
+      logGroupName: webLogs.name,
+      taskRole: roles.webTask,
+      containers: {
+        name: "web",
+        image: image.imageUri,
+        command: [...WEB_COMMAND],
+        port: PORTS.videoWeb,
+        environment,
+        secrets,
+        streamPrefix: "ecs",
+      },
+      loadBalancer: {
+        targetGroupArn: loadBalancer.targetGroupArn,
+        containerName: "web",
+        containerPort: PORTS.videoWeb,
+        // prestart.sh migrates the database before Gunicorn answers /api/health.
+        healthCheckGracePeriodSeconds: 120,
+      },
+      autoscaling: video.web.autoscaling,
+      dependsOn: [loadBalancer.forwardingListener, capacityProviders],
+    });
+
+    const worker = video.worker;
+    const workerService = new FargateService(this, "worker", {
+      ...serviceBase,
+      family: VIDEO_WORKER_FAMILY,
+      cpu: worker.cpu,
+      memoryMiB: worker.memoryMiB,
+      capacityProvider: worker.capacityProvider,
+      logGroupName: workerLogs.name,
+      taskRole: roles.workerTask,
+      containers: {
+        name: "worker",
+        image: image.imageUri,
+        command: [...WORKER_COMMAND],
+        environment: {
+          ...environment,
+          // The queue's own setting, through the data stack's outputs: one number in config.
+          SQS_VISIBILITY_TIMEOUT: String(data.queue.visibilityTimeoutSeconds),
+        },
+        secrets,
+        streamPrefix: "ecs",
+        // A stopping task (scale-in, deployment, Spot reclaim) gets SIGTERM; Celery then stops
+        // taking messages and waits for its one running job. A job done within this time is
+        // deleted from the queue as usual. A longer one is killed with SIGKILL: its message was
+        // never deleted, so SQS makes it visible again when its visibility timeout (the queue's,
+        // data.videoQueue.visibilityTimeoutSeconds) runs out and another worker starts the video
+        // over; after maxReceiveCount receives it goes to the DLQ. With --concurrency 1 and
+        // --prefetch-multiplier 1 a worker holds at most one message, so a stopped task costs at
+        // most one job retried late. This assumes the app acknowledges late (task_acks_late):
+        // a message deleted on receipt would be lost with its task, not retried.
+        stopTimeoutSeconds: WORKER_STOP_TIMEOUT_SECONDS,
+      },
+      // Only the scalable target: the policies are the queue-depth step scaling below.
+      autoscaling: { minCapacity: worker.minCapacity, maxCapacity: worker.maxCapacity },
+      dependsOn: [capacityProviders],
+    });
+    if (!workerService.scalableTarget) throw new Error("FargateService worker: autoscaling gave no scalable target");
+
+    // Out: one more worker per scaleOutBacklogPerTask videos waiting for two minutes, several at
+    // once for a larger backlog. In: back to minCapacity only when no video has waited or been in
+    // flight for ten minutes, so no worker is stopped in the middle of a video by the scaling
+    // itself (modules/queue-depth-scaling.ts). The complement belongs to the application: a worker
+    // that sets ECS task scale-in protection ($ECS_AGENT_URI/task-protection/v1/state) while it
+    // holds a job is also safe from the rare scale-in that races a just-received message.
+    new QueueDepthScaling(this, "worker-scaling", {
+      name: VIDEO_WORKER_FAMILY,
+      scalableTarget: workerService.scalableTarget,
+      queueName: data.queue.name,
+      minCapacity: worker.minCapacity,
+      maxCapacity: worker.maxCapacity,
+      backlogPerTask: worker.scaleOutBacklogPerTask,
+      cooldownSeconds: worker.scaleCooldownSeconds,
+      scaleOutMinutes: 2,
+      scaleInIdleMinutes: 10,
+    });
+
+    const alarms = new AlarmTopic(this, "alarms", { topicName: `${VIDEO_NAME}-alarms`, email: config.alarmEmail });
+    this.alarms(alarms.arn, loadBalancer, data);
+
+    new TerraformOutput(this, "video_pipeline_url", { value: this.url, description: "The video pipeline's web service" });
+    new TerraformOutput(this, "video_pipeline_repository_url", {
+      value: repository.repositoryUrl,
+      description: 'ECR repository of the web and worker image (push here for image source "ecr")',
+    });
+  }
+
+  private alarms(topicArn: string, lb: WebLoadBalancer, data: VideoDataOutputs): void {
+    const actions = { alarmActions: [topicArn], okActions: [topicArn] };
+    // The DLQ is quiet, so SQS may publish its metrics late; a 5-minute Maximum still sees a
+    // message that arrived at any time in the period.
+    new CloudwatchMetricAlarm(this, "alarm-dead-letters", {
+      alarmName: `${VIDEO_NAME}-dead-letters`,
+      alarmDescription: `A video job failed on every attempt and is waiting in ${data.deadLetterQueue.name}`,
+      namespace: "AWS/SQS",
+      metricName: "ApproximateNumberOfMessagesVisible",
+      dimensions: { QueueName: data.deadLetterQueue.name },
+      statistic: "Maximum",
+      period: 300,
+      evaluationPeriods: 1,
+      comparisonOperator: "GreaterThanThreshold",
+      threshold: 0,
+      // An empty, inactive queue publishes nothing: that is the healthy state.
+      treatMissingData: "notBreaching",
+      ...actions,
+    });
+
+    const alb = { LoadBalancer: lb.arnSuffix, TargetGroup: lb.targetGroupArnSuffix };
+    new CloudwatchMetricAlarm(this, "alarm-no-healthy-web", {
+      alarmName: `${VIDEO_NAME}-no-healthy-web`,
+      alarmDescription: "No web task has passed the load balancer's health check for 5 minutes: the site is down",
+      namespace: "AWS/ApplicationELB",
+      metricName: "HealthyHostCount",
+      dimensions: alb,
+      statistic: "Minimum",
+      period: 60,
+      evaluationPeriods: 5,
+      datapointsToAlarm: 5,
+      comparisonOperator: "LessThanThreshold",
+      threshold: 1,
+      treatMissingData: "breaching",
+      ...actions,
+    });
+    for (const [key, metric, who] of [
+      ["alb-5xx", "HTTPCode_ELB_5XX_Count", "The load balancer"],
+      ["web-5xx", "HTTPCode_Target_5XX_Count", "The web service"],
+    ] as const) {
+      new CloudwatchMetricAlarm(this, `alarm-${key}`, {
+        alarmName: `${VIDEO_NAME}-${key}`,
+        alarmDescription: `${who} answered ${SERVER_ERRORS_PER_5_MINUTES} or more 5XX responses in 5 minutes`,
+        namespace: "AWS/ApplicationELB",
+        metricName: metric,
+        dimensions: key === "alb-5xx" ? { LoadBalancer: lb.arnSuffix } : alb,
+        statistic: "Sum",
+        period: 300,
+        evaluationPeriods: 1,
+        comparisonOperator: "GreaterThanOrEqualToThreshold",
+        threshold: SERVER_ERRORS_PER_5_MINUTES,
+        // No requests, no data points: that is not an error.
+        treatMissingData: "notBreaching",
+        ...actions,
+      });
+    }
+  }
+}
