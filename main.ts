@@ -9,6 +9,7 @@ import { AirflowStack } from "./stacks/airflow-stack";
 import { DataStack } from "./stacks/data-stack";
 import { NetworkStack } from "./stacks/network-stack";
 import { StateStack } from "./stacks/state-stack";
+import { VideoPipelineStack } from "./stacks/video-pipeline-stack";
 
 export const DEFAULT_ENVIRONMENT = "hackathon";
 
@@ -18,6 +19,7 @@ export function buildApp(app: App, config: Config): App {
   const network = new NetworkStack(app, "network", { config });
   const data = new DataStack(app, "data", { config, network: network.outputs });
   new AirflowStack(app, "airflow", { config, network: network.outputs, data: data.airflow });
+  new VideoPipelineStack(app, "video-pipeline", { config, network: network.outputs, data: data.video });
   return app;
 }
 
