@@ -45,11 +45,18 @@ export function decodeJsonencode(expression: string): unknown {
       json += ":";
       i += 1;
     } else if (/[A-Za-z_]/.test(c)) {
+      // A bare reference or function call: up to the next top-level delimiter.
       let depth = 0;
+      let quoted = false;
       const start = i;
-      while (i < hcl.length && (depth > 0 || !/[\s,}\]]/.test(hcl[i]))) {
-        if (hcl[i] === "[") depth += 1;
-        else if (hcl[i] === "]") depth -= 1;
+      while (i < hcl.length && (quoted || depth > 0 || !/[\s,}\]]/.test(hcl[i]))) {
+        const ch = hcl[i];
+        if (quoted) {
+          if (ch === "\\") i += 1;
+          else if (ch === '"') quoted = false;
+        } else if (ch === '"') quoted = true;
+        else if (ch === "[" || ch === "(") depth += 1;
+        else if (ch === "]" || ch === ")") depth -= 1;
         i += 1;
       }
       const word = hcl.slice(start, i);
