@@ -44,3 +44,8 @@ docs: install ## Regenerate config/schema.json and the README's generated tables
 	$(NODE_BIN)/tsx scripts/generate-docs.ts
 
 TEST_TARGETS += typecheck lint jest synth-all synth-cli
+
+BENCH_RUNS ?= 5
+.PHONY: bench
+bench: install ## Measure synth, test and type-check time and memory, and the cost of one more service
+	BENCH_RUNS=$(BENCH_RUNS) $(NODE_BIN)/tsx scripts/bench/bench.ts

@@ -1,0 +1,118 @@
+/**
+ * `make bench`: the synthesis and test budget of README "Performance", measured. Each command runs
+ * once to warm caches, then BENCH_RUNS times (default 5); it prints the median and the spread
+ * (min-max) of wall time and, for single Node processes, peak memory.
+ */
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpus, tmpdir } from "node:os";
+import { join } from "node:path";
+import { performance } from "node:perf_hooks";
+import { buildSync } from "esbuild";
+
+const root = join(__dirname, "..", "..");
+const runs = Math.max(1, Number(process.env.BENCH_RUNS ?? "5"));
+const reporter = join(__dirname, "report-max-rss.cjs");
+const bin = (name: string) => join(root, "node_modules", ".bin", name);
+
+interface Sample {
+  readonly wallMs: number;
+  readonly maxRssMiB?: number;
+}
+
+function runOnce(command: string, args: readonly string[]): Sample {
+  const scratch = mkdtempSync(join(tmpdir(), "bench-"));
+  const rssFile = join(scratch, "rss");
+  writeFileSync(rssFile, "");
+  const started = performance.now();
+  const result = spawnSync(command, args, {
+    cwd: root,
+    encoding: "utf8",
+    env: {
+      ...process.env,
+      CDKTF_OUTDIR: join(scratch, "cdktf.out"),
+      CHECKPOINT_DISABLE: "1",
+      CI: "1",
+      NODE_OPTIONS: `--require ${reporter}`,
+      BENCH_RSS_FILE: rssFile,
+    },
+  });
+  const wallMs = performance.now() - started;
+  if (result.status !== 0) {
+    throw new Error(`${command} ${args.join(" ")} failed (${result.status}):\n${result.stderr}${result.stdout}`);
+  }
+  // The first line is the measured process's own report; later ones are its children's.
+  const [first] = readFileSync(rssFile, "utf8").split("\n").filter(Boolean).map(Number);
+  rmSync(scratch, { recursive: true, force: true });
+  return { wallMs, maxRssMiB: first === undefined ? undefined : first / 1024 };
+}
+
+const median = (values: number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+};
+
+interface Measurement {
+  readonly name: string;
+  readonly wallMs: number;
+  readonly wallSpread: [number, number];
+  readonly maxRssMiB?: number;
+  readonly rssSpread?: [number, number];
+}
+
+/** `singleProcess`: report peak memory, which means something only for one Node process. */
+function measure(name: string, command: string, args: readonly string[], singleProcess = true): Measurement {
+  runOnce(command, args);
+  const samples = Array.from({ length: runs }, () => runOnce(command, args));
+  const walls = samples.map((s) => s.wallMs);
+  const rss = samples.map((s) => s.maxRssMiB).filter((v): v is number => v !== undefined);
+  const m: Measurement = {
+    name,
+    wallMs: median(walls),
+    wallSpread: [Math.min(...walls), Math.max(...walls)],
+    ...(singleProcess && rss.length === samples.length
+      ? { maxRssMiB: median(rss), rssSpread: [Math.min(...rss), Math.max(...rss)] }
+      : {}),
+  };
+  const memory =
+    m.maxRssMiB === undefined ? "" : `   peak ${m.maxRssMiB.toFixed(0)} MiB (${m.rssSpread?.map((v) => v.toFixed(0)).join("-")})`;
+  console.log(
+    `${name.padEnd(44)} ${(m.wallMs / 1000).toFixed(2)} s (${m.wallSpread.map((v) => (v / 1000).toFixed(2)).join("-")})${memory}`,
+  );
+  return m;
+}
+
+function main(): void {
+  console.log(
+    `make bench: ${runs} run(s) after a warm-up; median (min-max). ${cpus().length} CPUs, ${cpus()[0]?.model ?? "?"}, Node ${process.version}`,
+  );
+  const floor = measure("floor: node -e 'require(\"cdktf\")'", process.execPath, ["-e", 'require("cdktf")']);
+  const synth = measure("app synth, default environment (bin/app.js)", process.execPath, [join(root, "bin", "app.js")]);
+  console.log(
+    `${"  = floor x".padEnd(44)} ${(synth.wallMs / floor.wallMs).toFixed(1)} wall, ${((synth.maxRssMiB ?? 0) / (floor.maxRssMiB ?? 1)).toFixed(1)} memory`,
+  );
+  measure("cdktf synth, end to end (CLI)", bin("cdktf"), ["synth", "--output", join(tmpdir(), "bench-cli.out")], false);
+  measure("type check (tsc --noEmit)", bin("tsc"), ["--noEmit", "-p", "."], false);
+  measure("Jest, whole suite", bin("jest"), ["--silent"], false);
+
+  // Growth: the same app plus N extra load-balanced, autoscaled services.
+  const fixture = join(root, ".gen", "bench", "extra-services-app.js");
+  buildSync({
+    entryPoints: [join(__dirname, "extra-services-app.ts")],
+    outfile: fixture,
+    bundle: true,
+    packages: "external",
+    platform: "node",
+    format: "cjs",
+    target: "node20",
+    logLevel: "warning",
+  });
+  const base = measure("fixture app, 0 extra services", process.execPath, [fixture, "0"]);
+  for (const extra of [1, 10, 50]) {
+    const m = measure(`fixture app, ${extra} extra service(s)`, process.execPath, [fixture, String(extra)]);
+    console.log(`${"  = per extra service".padEnd(44)} ${((m.wallMs - base.wallMs) / extra).toFixed(1)} ms`);
+  }
+}
+
+main();
