@@ -1,5 +1,6 @@
 import { DataAwsDynamodbTable } from "@cdktf/provider-aws/lib/data-aws-dynamodb-table";
 import { DataAwsIamPolicyDocument } from "@cdktf/provider-aws/lib/data-aws-iam-policy-document";
+import type { DbInstance } from "@cdktf/provider-aws/lib/db-instance";
 import { DynamodbTable } from "@cdktf/provider-aws/lib/dynamodb-table";
 import { EfsAccessPoint } from "@cdktf/provider-aws/lib/efs-access-point";
 import { EfsFileSystem } from "@cdktf/provider-aws/lib/efs-file-system";
@@ -84,13 +85,14 @@ export class DataStack extends AppStack {
     parameter("/db/port", String(PORTS.postgres));
     parameter("/db/name", database.dbName);
     parameter("/db/username", database.username);
-    const secret = (path: string, valueWriteOnly: string) =>
-      this.secureParameter(`/${AIRFLOW_NAME}${path}`, valueWriteOnly, data.credentialsVersion, tags);
-    secret("/db/password", dbPassword.value);
+    const secret = (path: string, valueWriteOnly: string, replacedWith?: DbInstance) =>
+      this.secureParameter(`/${AIRFLOW_NAME}${path}`, valueWriteOnly, data.credentialsVersion, tags, replacedWith);
+    secret("/db/password", dbPassword.value, database);
     const secrets = {
       sqlAlchemyConn: secret(
         "/db/sql-alchemy-conn",
         `postgresql+psycopg2://${database.username}:${dbPassword.value}@${database.address}:${PORTS.postgres}/${database.dbName}?sslmode=require`,
+        database,
       ),
       webserverSecretKey: secret(
         "/webserver/secret-key",
@@ -261,12 +263,13 @@ export class DataStack extends AppStack {
       port: PORTS.postgres,
       tags,
     }).instance;
-    const secret = (path: string, valueWriteOnly: string) =>
-      this.secureParameter(`/${VIDEO_NAME}${path}`, valueWriteOnly, data.credentialsVersion, tags);
+    const secret = (path: string, valueWriteOnly: string, replacedWith?: DbInstance) =>
+      this.secureParameter(`/${VIDEO_NAME}${path}`, valueWriteOnly, data.credentialsVersion, tags, replacedWith);
     const secrets = {
       databaseUrl: secret(
         "/database-url",
         `postgresql+psycopg2://${database.username}:${dbPassword.value}@${database.address}:${PORTS.postgres}/${database.dbName}?sslmode=require`,
+        database,
       ),
       secretKey: secret("/secret-key", new GeneratedSecret(this, { name: "video_secret_key", length: 48 }).value),
     };
@@ -332,14 +335,25 @@ export class DataStack extends AppStack {
     };
   }
 
-  /** A SecureString (AWS-managed key, free) whose value is written once per credentials version. */
-  private secureParameter(name: string, valueWriteOnly: string, version: number, tags: Record<string, string>): SecretParameter {
+  /**
+   * A SecureString (AWS-managed key, free) whose value is written once per credentials version.
+   * A parameter holding a database's password is replaced together with the database: a new
+   * instance gets a new generated password, and the parameter must be written in the same run.
+   */
+  private secureParameter(
+    name: string,
+    valueWriteOnly: string,
+    version: number,
+    tags: Record<string, string>,
+    replacedWith?: DbInstance,
+  ): SecretParameter {
     const parameter = new SsmParameter(this, `ssm${name}`, {
       name,
       type: "SecureString",
       valueWo: valueWriteOnly,
       valueWoVersion: version,
       tags,
+      lifecycle: replacedWith ? { replaceTriggeredBy: [replacedWith] } : undefined,
     });
     return { name, arn: parameter.arn };
   }
