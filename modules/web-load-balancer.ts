@@ -12,8 +12,8 @@ import { Construct } from "constructs";
 /** TLS 1.3 and 1.2 only, forward secrecy only: AWS's recommended policy for new listeners. */
 export const TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06";
 
-// ALB and target group names are limited to 32 characters; the target group adds "-tg".
-const MAX_NAME_LENGTH = 29;
+// AWS limits load balancer and target group names to 32 characters.
+const MAX_NAME_LENGTH = 32;
 const MAX_TARGET_GROUP_NAME_LENGTH = 32;
 
 export interface TargetHealthCheck {
@@ -32,7 +32,7 @@ export interface TargetHealthCheck {
 }
 
 export interface WebLoadBalancerProps {
-  /** Name of the load balancer (at most 29 characters); the target group is `<name>-tg`. */
+  /** Name of the load balancer (at most 32 characters; 29 when the target group takes the default `<name>-tg`). */
   readonly name: string;
   /** Name of the target group (at most 32 characters). @default - `<name>-tg` */
   readonly targetGroupName?: string;

@@ -4,7 +4,7 @@ import { EcrLifecyclePolicy } from "@cdktf/provider-aws/lib/ecr-lifecycle-policy
 import { EcrRepository } from "@cdktf/provider-aws/lib/ecr-repository";
 import { EcsCluster } from "@cdktf/provider-aws/lib/ecs-cluster";
 import { EcsClusterCapacityProviders } from "@cdktf/provider-aws/lib/ecs-cluster-capacity-providers";
-import { Fn, TerraformOutput } from "cdktf";
+import { Fn, TerraformOutput, TerraformResource } from "cdktf";
 import type { Construct } from "constructs";
 import { PROJECT_ROOT } from "../config/load";
 import type { Config } from "../config/schema";
@@ -218,6 +218,12 @@ export class AirflowStack extends AppStack {
           schedulerTask: role("scheduler-task-role", `${AIRFLOW_NAME}-scheduler-task`, policies.schedulerTask),
         };
 
+    // Tasks started before their role's inline policy exists fail to pull and trip the circuit
+    // breaker on the first deploy: the services wait for every IAM resource of their roles.
+    const iamResources = [...new Set([roles.execution, roles.webserverTask, roles.schedulerTask])].flatMap((r) =>
+      r.node.findAll().filter((c): c is TerraformResource => c instanceof TerraformResource),
+    );
+
     // ---- Containers ----------------------------------------------------------------------------
     const volumes: EfsVolume[] = [
       {
@@ -314,7 +320,7 @@ export class AirflowStack extends AppStack {
         healthCheckGracePeriodSeconds: 300,
       },
       autoscaling: airflow.webserver.autoscaling,
-      dependsOn: [loadBalancer.forwardingListener, capacityProviders],
+      dependsOn: [loadBalancer.forwardingListener, capacityProviders, ...iamResources],
     });
 
     // Exactly one scheduler, never autoscaled. Minimum 0 % / maximum 100 %: a deployment stops
@@ -350,7 +356,7 @@ export class AirflowStack extends AppStack {
         stopTimeoutSeconds: 120,
         streamPrefix: "scheduler",
       },
-      dependsOn: [capacityProviders],
+      dependsOn: [capacityProviders, ...iamResources],
     });
 
     this.alarms(alarms.arn, loadBalancer, cluster.name, scheduler.serviceName);

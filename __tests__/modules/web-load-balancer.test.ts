@@ -111,7 +111,8 @@ describe("WebLoadBalancer", () => {
 
   it("refuses a name too long for the target group and fewer than two subnets", () => {
     const build = () => synth({ ...PROPS, name: "a-name-that-is-far-too-long-for-alb", subnetIds: ["subnet-a"] });
-    expect(build).toThrow(/name: "a-name-that-is-far-too-long-for-alb" is 35 characters \(expected at most 29\)/);
+    expect(build).toThrow(/name: "a-name-that-is-far-too-long-for-alb" is 35 characters \(expected at most 32\)/);
+    expect(build).toThrow(/targetGroupName: "a-name-that-is-far-too-long-for-alb-tg" is 38 characters/);
     expect(build).toThrow(/subnetIds: 1 subnet\(s\) \(expected at least 2/);
   });
 
