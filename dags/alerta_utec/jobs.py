@@ -14,6 +14,7 @@ import socket
 import uuid
 from collections import Counter
 from collections.abc import Callable
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -39,6 +40,10 @@ AWS_ERRORS = (ClientError, BotoCoreError)
 # leaves room for SNS retries and still lets the next run (10 minutes later) take over the
 # claims of a worker that died.
 NOTIFICATION_LEASE_SECONDS = 300
+
+# Conditional writes in flight at once: DynamoDB answers each in milliseconds, so a few threads
+# turn a backlog's round trips into throughput; the clients' connection pool holds 10.
+WRITE_CONCURRENCY = 8
 
 # Attributes the metrics and the report read: a narrower scan transfers less.
 METRIC_ATTRIBUTES = (
@@ -93,20 +98,19 @@ def classify_new_incidents(
     index_name: str,
     classifier: IncidentClassifier | None = None,
     clock: Clock = utc_now,
+    concurrency: int = WRITE_CONCURRENCY,
 ) -> dict[str, Any]:
     """Classifies every incident waiting in the classification backlog, once.
 
     The write is conditional on the incident still waiting, so when two runs overlap each
     incident is classified by exactly one of them; the other counts it as `already_done`.
+    Writes go out `concurrency` at a time while the backlog is still being paged: each is one
+    round trip, and a backlog of thousands would otherwise wait on them one by one.
     """
     classifier = classifier or IncidentClassifier()
     run = RunSummary()
-    for item in store.backlog(CLASSIFICATION, index_name, run.reads):
-        try:
-            incident = Incident.from_item(item)
-        except MalformedIncidentError as error:
-            run.skip_malformed(error)
-            continue
+
+    def write(incident: Incident) -> tuple[str, str]:
         result = classifier.classify(incident.description, incident.location)
         try:
             done = store.mark_classified(
@@ -114,11 +118,29 @@ def classify_new_incidents(
             )
         except AWS_ERRORS:
             log.exception("could not record the classification of %s", incident.incident_id)
-            run.count("failed")
-            continue
-        run.count("classified" if done else "already_done")
-        if done:
-            run.count(f"priority:{result.priority}")
+            return "failed", result.priority
+        return ("classified" if done else "already_done"), result.priority
+
+    def record(writes: set[Future[tuple[str, str]]]) -> None:
+        for future in writes:
+            outcome, priority = future.result()
+            run.count(outcome)
+            if outcome == "classified":
+                run.count(f"priority:{priority}")
+
+    with ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="classify") as pool:
+        in_flight: set[Future[tuple[str, str]]] = set()
+        for item in store.backlog(CLASSIFICATION, index_name, run.reads):
+            try:
+                incident = Incident.from_item(item)
+            except MalformedIncidentError as error:
+                run.skip_malformed(error)
+                continue
+            in_flight.add(pool.submit(write, incident))
+            if len(in_flight) >= 2 * concurrency:
+                done, in_flight = wait(in_flight, return_when=FIRST_COMPLETED)
+                record(done)
+        record(wait(in_flight).done)
     return run.finish("incident_classifier")
 
 
