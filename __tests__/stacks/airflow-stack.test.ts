@@ -581,6 +581,14 @@ describe.each(["hackathon", "learner-lab", "production"] as const)("AirflowStack
       expect(put?.Condition?.StringEquals["cloudwatch:namespace"]).toBe(env(s.container(SCHEDULER)).METRICS_NAMESPACE);
     });
 
+    it("starts no task before the roles' policies exist", () => {
+      for (const name of [WEBSERVER, SCHEDULER]) {
+        expect(s.service(name).depends_on).toEqual(
+          expect.arrayContaining([expect.stringMatching(/^aws_iam_role_policy\.execution-role_/)]),
+        );
+      }
+    });
+
     it("grants no ECS Exec (ssmmessages), since execute command is off", () => {
       expect(
         s
