@@ -4,7 +4,7 @@ import { EcrLifecyclePolicy } from "@cdktf/provider-aws/lib/ecr-lifecycle-policy
 import { EcrRepository } from "@cdktf/provider-aws/lib/ecr-repository";
 import { EcsCluster } from "@cdktf/provider-aws/lib/ecs-cluster";
 import { EcsClusterCapacityProviders } from "@cdktf/provider-aws/lib/ecs-cluster-capacity-providers";
-import { TerraformOutput } from "cdktf";
+import { TerraformOutput, TerraformResource } from "cdktf";
 import type { Construct } from "constructs";
 import { PROJECT_ROOT } from "../config/load";
 import type { Config } from "../config/schema";
@@ -237,6 +237,13 @@ export class VideoPipelineStack extends AppStack {
           workerTask: role("worker-task-role", `${VIDEO_NAME}-worker-task`, policies.workerTask),
         };
 
+    // Tasks started before their role's inline policy exists fail to pull or to read their
+    // secrets and trip the circuit breaker on the first deploy: the services wait for every IAM
+    // resource of their roles (none when the role is borrowed).
+    const iamResources = [...new Set([roles.execution, roles.webTask, roles.workerTask])].flatMap((r) =>
+      r.node.findAll().filter((c): c is TerraformResource => c instanceof TerraformResource),
+    );
+
     // ---- Services ------------------------------------------------------------------------------
     const environment: Record<string, string> = {
       STORAGE_BACKEND: "s3",
@@ -286,7 +293,7 @@ export class VideoPipelineStack extends AppStack {
         healthCheckGracePeriodSeconds: 120,
       },
       autoscaling: video.web.autoscaling,
-      dependsOn: [loadBalancer.forwardingListener, capacityProviders],
+      dependsOn: [loadBalancer.forwardingListener, capacityProviders, ...iamResources],
     });
 
     const worker = video.worker;
@@ -322,7 +329,7 @@ export class VideoPipelineStack extends AppStack {
       },
       // Only the scalable target: the policies are the queue-depth step scaling below.
       autoscaling: { minCapacity: worker.minCapacity, maxCapacity: worker.maxCapacity },
-      dependsOn: [capacityProviders],
+      dependsOn: [capacityProviders, ...iamResources],
     });
     if (!workerService.scalableTarget) throw new Error("FargateService worker: autoscaling gave no scalable target");
 

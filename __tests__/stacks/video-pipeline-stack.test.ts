@@ -282,6 +282,22 @@ describe.each(["hackathon", "learner-lab", "production"] as const)("VideoPipelin
       }
     });
 
+    it("wait for their roles' IAM resources, and the web service for its listener", () => {
+      const iam = learnerLab
+        ? []
+        : [
+            ...s.resources("aws_iam_role").map((r) => r["//"].metadata.uniqueId),
+            ...s.resources("aws_iam_role_policy").map((r) => r["//"].metadata.uniqueId),
+          ];
+      expect(iam).toHaveLength(learnerLab ? 0 : 6);
+      for (const name of [WEB, WORKER]) {
+        const dependsOn: string[] = s.one("aws_ecs_service", "name", name).depends_on;
+        for (const id of iam) expect(dependsOn.some((d) => d.endsWith(`.${id}`))).toBe(true);
+        expect(dependsOn.some((d) => d.startsWith("aws_ecs_cluster_capacity_providers."))).toBe(true);
+      }
+      expect(s.one("aws_ecs_service", "name", WEB).depends_on.some((d: string) => d.startsWith("aws_lb_listener."))).toBe(true);
+    });
+
     it("attach only the web service to the target group, on container web port 8000", () => {
       expect(s.one("aws_ecs_service", "name", WEB).load_balancer).toEqual([
         { target_group_arn: expect.stringContaining("aws_lb_target_group."), container_name: "web", container_port: 8000 },
