@@ -18,7 +18,9 @@ export interface SecretFinding {
 export function findLiteralSecrets(node: unknown, path = ""): SecretFinding[] {
   if (Array.isArray(node)) return node.flatMap((item, i) => findLiteralSecrets(item, `${path}[${i}]`));
   if (node !== null && typeof node === "object") {
+    // "//" holds cdktf's metadata (construct paths, unique ids): names, never values.
     return Object.entries(node).flatMap(([key, value]) => {
+      if (key === "//") return [];
       const here = path ? `${path}.${key}` : key;
       const findings = findLiteralSecrets(value, here);
       if (typeof value === "string" && SECRET_KEY.test(key) && !HARMLESS_KEY.test(key) && value.length > 0) {

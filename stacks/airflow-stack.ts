@@ -92,7 +92,7 @@ export function airflowPolicies(refs: {
         sid: "SendDailyReport",
         actions: ["ses:SendEmail", "ses:SendRawEmail"],
         // In the SES sandbox, SES also authorizes against the recipient's identity.
-        resources: [data.reports.senderIdentityArn, recipientIdentityArn(data.reports)],
+        resources: [data.reports.senderIdentityArn, data.reports.recipientIdentityArn],
         condition: { StringEquals: { "ses:FromAddress": data.reports.senderAddress } },
       },
       {
@@ -110,11 +110,6 @@ export function airflowPolicies(refs: {
       },
     ],
   };
-}
-
-/** `arn:...:identity/<sender>` with the recipient in place of the sender. */
-function recipientIdentityArn(reports: AirflowDataOutputs["reports"]): string {
-  return Fn.replace(reports.senderIdentityArn, `identity/${reports.senderAddress}`, `identity/${reports.recipientAddress}`);
 }
 
 /**

@@ -47,6 +47,8 @@ export interface AirflowDataOutputs {
     readonly recipientAddress: string;
     /** SES identity ARN, for ses:SendEmail's resource. */
     readonly senderIdentityArn: string;
+    /** The recipient's SES identity: in the SES sandbox, sending is authorized against it too. */
+    readonly recipientIdentityArn: string;
   };
   /** SecureString parameters injected as ECS secrets. */
   readonly secrets: {

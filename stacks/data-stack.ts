@@ -184,6 +184,12 @@ export class DataStack extends AppStack {
       ]),
     ) as Record<(typeof PRIORITIES)[number], string>;
     const sender = new SesEmailIdentity(this, "reports-sender", { email: data.reports.senderAddress });
+    // A new account's SES is in the sandbox, where the recipient must be verified as well; both
+    // addresses get a verification e-mail on the first deploy.
+    const recipient =
+      data.reports.recipientAddress === data.reports.senderAddress
+        ? sender
+        : new SesEmailIdentity(this, "reports-recipient", { email: data.reports.recipientAddress });
 
     return {
       database: {
@@ -212,6 +218,7 @@ export class DataStack extends AppStack {
         senderAddress: data.reports.senderAddress,
         recipientAddress: data.reports.recipientAddress,
         senderIdentityArn: sender.arn,
+        recipientIdentityArn: recipient.arn,
       },
       secrets,
     };

@@ -45,6 +45,7 @@ const DATA: AirflowDataOutputs = {
     senderAddress: "alertas@utec.edu.pe",
     recipientAddress: "admin@utec.edu.pe",
     senderIdentityArn: "arn:aws:ses:us-east-1:123456789012:identity/alertas@utec.edu.pe",
+    recipientIdentityArn: "arn:aws:ses:us-east-1:123456789012:identity/admin@utec.edu.pe",
   },
   secrets: {
     sqlAlchemyConn: { name: "/alerta-utec-airflow/db/sql-alchemy-conn", arn: `${ARN}/db/sql-alchemy-conn` },
@@ -543,10 +544,7 @@ describe.each(["hackathon", "learner-lab", "production"] as const)("AirflowStack
             Sid: "SendDailyReport",
             Effect: "Allow",
             Action: ["ses:SendEmail", "ses:SendRawEmail"],
-            Resource: [
-              DATA.reports.senderIdentityArn,
-              `replace("${DATA.reports.senderIdentityArn}", "identity/${DATA.reports.senderAddress}", "identity/${DATA.reports.recipientAddress}")`,
-            ],
+            Resource: [DATA.reports.senderIdentityArn, DATA.reports.recipientIdentityArn],
             Condition: { StringEquals: { "ses:FromAddress": DATA.reports.senderAddress } },
           },
           {
