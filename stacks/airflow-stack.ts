@@ -4,7 +4,7 @@ import { EcrLifecyclePolicy } from "@cdktf/provider-aws/lib/ecr-lifecycle-policy
 import { EcrRepository } from "@cdktf/provider-aws/lib/ecr-repository";
 import { EcsCluster } from "@cdktf/provider-aws/lib/ecs-cluster";
 import { EcsClusterCapacityProviders } from "@cdktf/provider-aws/lib/ecs-cluster-capacity-providers";
-import { Fn, TerraformOutput, TerraformResource } from "cdktf";
+import { TerraformOutput, TerraformResource } from "cdktf";
 import type { Construct } from "constructs";
 import { PROJECT_ROOT } from "../config/load";
 import type { Config } from "../config/schema";
