@@ -1,0 +1,13 @@
+# Review views of the synthesized stacks (cdktf.out/env/<environment>/, from `make synth-all`):
+# what they cost, what they look like, what a scanner thinks of them. The cost figures and the
+# diagram's freshness are Jest tests (__tests__/cost.test.ts, diagram.test.ts), run by `make jest`.
+SYSTEM ?= all
+COMPARE ?=
+
+.PHONY: cost diagram scan
+
+cost: synth-all ## Weekly and monthly cost of DEPLOY_ENV (SYSTEM=airflow|video-pipeline|all, COMPARE=<environment>)
+	$(NODE_BIN)/tsx scripts/cost/main.ts $(DEPLOY_ENV) --system $(SYSTEM) $(if $(COMPARE),--compare $(COMPARE))
+
+diagram: synth-all ## Write docs/architecture.md (Mermaid) from the hackathon stacks
+	$(NODE_BIN)/tsx scripts/diagram/main.ts

@@ -1,0 +1,68 @@
+/**
+ * `make cost`: the weekly and monthly cost of one environment's synthesized stacks
+ * (cdktf.out/env/<environment>/stacks, written by `make synth-all`), or the difference between
+ * two environments.
+ *
+ *   tsx scripts/cost/main.ts <environment> [--system airflow|video-pipeline|all] [--compare <environment>]
+ */
+import { join } from "node:path";
+import { ConfigError, loadConfig, PROJECT_ROOT } from "../../config/load";
+import { ENVIRONMENTS } from "../../config/schema";
+import { readSynthesizedStacks, SynthesizedApp } from "../review/synthesized";
+import { type Estimate, estimate } from "./estimate";
+import { loadPrices } from "./prices";
+import { renderComparison, renderReport, type SystemSelection } from "./report";
+
+const SELECTIONS: readonly SystemSelection[] = ["airflow", "video-pipeline", "all"];
+const root = PROJECT_ROOT;
+
+function estimateOf(environment: string): Estimate {
+  const config = loadConfig(environment);
+  const app = new SynthesizedApp(readSynthesizedStacks(join(root, "cdktf.out", "env", environment, "stacks")));
+  return estimate(app, config.costAssumptions, loadPrices(config.region));
+}
+
+function main(argv: string[]): number {
+  const problems: string[] = [];
+  const [environment, ...rest] = argv;
+  let system: SystemSelection = "all";
+  let compare: string | undefined;
+  for (let i = 0; i < rest.length; i += 2) {
+    const [flag, value] = [rest[i], rest[i + 1] ?? ""];
+    if (flag === "--system") system = value as SystemSelection;
+    else if (flag === "--compare") compare = value || undefined;
+    else problems.push(`unknown argument ${flag}`);
+  }
+  const known = (env: string | undefined) => (ENVIRONMENTS as readonly string[]).includes(env ?? "");
+  if (!known(environment))
+    problems.push(`DEPLOY_ENV: "${environment ?? ""}" is not an environment (expected ${ENVIRONMENTS.join(", ")})`);
+  if (!SELECTIONS.includes(system)) problems.push(`SYSTEM: "${system}" is not a system (expected ${SELECTIONS.join(", ")})`);
+  if (compare !== undefined && !known(compare)) {
+    problems.push(`COMPARE: "${compare}" is not an environment (expected ${ENVIRONMENTS.join(", ")})`);
+  }
+  if (problems.length > 0) {
+    process.stderr.write(`make cost:\n  ${problems.join("\n  ")}\n`);
+    return 2;
+  }
+
+  const base = estimateOf(environment);
+  process.stdout.write(renderReport(base, environment, system));
+  if (compare !== undefined) {
+    process.stdout.write(
+      `\n${renderComparison({ environment, estimate: base }, { environment: compare, estimate: estimateOf(compare) }, system)}`,
+    );
+  }
+  if (base.unpriced.length > 0) process.stderr.write("make cost: some resources are unpriced (listed above)\n");
+  return 0;
+}
+
+try {
+  process.exitCode = main(process.argv.slice(2));
+} catch (error) {
+  if (error instanceof ConfigError) {
+    process.stderr.write(`Invalid configuration: ${error.message}\n`);
+  } else {
+    process.stderr.write(`make cost: ${(error as Error).message}\n`);
+  }
+  process.exitCode = 1;
+}
