@@ -64,14 +64,22 @@ def fill(dynamodb: object, pending: int, total: int) -> None:
     put_items(dynamodb, "Incidents", items())
 
 
-def measure(pending: int, total: int, endpoint: str | None) -> dict[str, object]:
+def process_cpu_seconds(pid: int) -> float:
+    """utime + stime of a process, from /proc (Linux)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def measure(pending: int, total: int, endpoint: str | None, server_pid: int | None = None) -> dict[str, object]:
     dynamodb = boto3.client("dynamodb", region_name=REGION, endpoint_url=endpoint, config=RETRIES)
     create_incidents_table(dynamodb)
     started = time.perf_counter()
     fill(dynamodb, pending, total)
     filled, cpu_before = time.perf_counter(), time.process_time()
+    server_before = process_cpu_seconds(server_pid) if server_pid else 0.0
     summary = classify_new_incidents(IncidentStore(dynamodb, "Incidents"), CLASSIFICATION_INDEX)
     finished, cpu_after = time.perf_counter(), time.process_time()
+    server_cpu = process_cpu_seconds(server_pid) - server_before if server_pid else None
     return {
         "mode": "moto_server" if endpoint else "moto in-process",
         "total_incidents": total,
@@ -81,6 +89,7 @@ def measure(pending: int, total: int, endpoint: str | None) -> dict[str, object]
         "load_average_1min": round(os.getloadavg()[0], 1),
         # CPU of this process (client and, in-process, moto): the wall time without other load.
         "classifier_cpu_seconds": round(cpu_after - cpu_before, 2),
+        **({"moto_server_cpu_seconds": round(server_cpu, 2)} if server_cpu is not None else {}),
         **summary,
     }
 
@@ -112,7 +121,7 @@ def main() -> int:
                     break
                 except OSError:
                     time.sleep(0.2)
-            result = measure(args.pending, total, endpoint)
+            result = measure(args.pending, total, endpoint, server.pid)
         finally:
             server.terminate()
             server.wait(timeout=30)
