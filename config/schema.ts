@@ -136,7 +136,9 @@ export const configSchema = z
         .describe("Generation of the generated passwords and keys; increase it to rotate them all"),
       forceDestroyBuckets: z
         .boolean()
-        .describe("Let `cdktf destroy` delete buckets that still hold objects (throwaway environments only)"),
+        .describe(
+          "Let `cdktf destroy` delete S3 buckets and ECR repositories that still hold objects or images (throwaway environments only)",
+        ),
       efsTransitionToIaDays: z.union([z.literal(1), z.literal(7), z.literal(14), z.literal(30), z.literal(60), z.literal(90)]),
       logsBucket: z.strictObject({
         namePrefix: z.string().regex(/^[a-z0-9][a-z0-9-]{2,40}$/),
