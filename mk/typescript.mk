@@ -22,6 +22,7 @@ synth: install ## Synthesize every stack of DEPLOY_ENV (default hackathon) into 
 
 # Every environment, each in its own folder, for the scans, the diagram and the cost report.
 synth-all: install ## Synthesize every environment into cdktf.out/env/<environment>/
+	@mkdir -p cdktf.out/env
 	@for env in $(ENVIRONMENTS); do \
 	  rm -rf cdktf.out/env/$$env; \
 	  DEPLOY_ENV=$$env CDKTF_OUTDIR=cdktf.out/env/$$env node bin/app.js; \
