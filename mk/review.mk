@@ -11,3 +11,11 @@ cost: synth-all ## Weekly and monthly cost of DEPLOY_ENV (SYSTEM=airflow|video-p
 
 diagram: synth-all ## Write docs/architecture.md (Mermaid) from the hackathon stacks
 	$(NODE_BIN)/tsx scripts/diagram/main.ts
+
+# checkov runs every check on every environment's stacks; scripts/scan applies the skip list
+# (security/checkov-skips.json) to the findings and fails on the rest, on a skip without a reason
+# and on a skip that no longer skips anything. hadolint is `make lint-image`'s.
+scan: synth-all lint-image $(TOOLS_STAMP) ## checkov on every synthesized stack of every environment, and hadolint
+	CHECKOV=$(TOOLS_BIN)/checkov $(NODE_BIN)/tsx scripts/scan/main.ts $(ENVIRONMENTS)
+
+TEST_TARGETS += scan
