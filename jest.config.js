@@ -9,4 +9,7 @@ module.exports = {
   testMatch: ["**/*.test.ts"],
   transform: { "^.+\\.ts$": ["@swc/jest", { jsc: { target: "es2022" } }] },
   setupFilesAfterEnv: ["<rootDir>/__tests__/setup.ts"],
+  globalSetup: "<rootDir>/__tests__/global-setup.ts",
+  // Jest's default on 2 cores is one worker; the parent mostly waits, so use both.
+  maxWorkers: 2,
 };

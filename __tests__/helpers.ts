@@ -1,12 +1,13 @@
 /**
- * Synthesizes an environment's app once and gives tests typed access to each stack's Terraform
- * JSON. Each test file calls `synthEnvironment` in `beforeAll`, never per test.
+ * Synthesized Terraform JSON for tests. Each committed environment is synthesized once per Jest
+ * run (global-setup.ts) and read from disk here; only a test that edits the config synthesizes
+ * in-process, and only it loads the stacks (lazily: importing them costs about a second per file).
  */
-import { readFileSync } from "node:fs";
-import { type App, Testing } from "cdktf";
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import type { App } from "cdktf";
 import { loadConfig } from "../config/load";
 import type { Config, EnvironmentName } from "../config/schema";
-import { buildApp } from "../main";
 import type { StackId } from "../stacks/app-stack";
 
 export type TfJson = {
@@ -19,6 +20,8 @@ export type TfJson = {
 
 export interface SynthesizedEnvironment {
   readonly config: Config;
+  /** Ids of the synthesized stacks. */
+  readonly stackIds: readonly StackId[];
   /** The stack's synthesized Terraform JSON, as a string (for cdktf's matchers). */
   readonly json: (stack: StackId) => string;
   /** The stack's synthesized Terraform JSON, parsed. */
@@ -27,29 +30,49 @@ export interface SynthesizedEnvironment {
   readonly resources: <T = Record<string, unknown>>(stack: StackId, type: string) => Record<string, T>;
 }
 
+/** Where global-setup.ts writes each committed environment's synthesized app. */
+export const SYNTH_CACHE_DIR = join(__dirname, "..", ".gen", "jest-synth");
+
+/** Synthesizes the app of every stack into `outdir` (also used by global-setup.ts). */
+export function synthesizeInto(config: Config, outdir?: string): string {
+  const { Testing } = require("cdktf") as typeof import("cdktf");
+  const { buildApp } = require("../main") as typeof import("../main");
+  const app = (outdir ? new (require("cdktf").App)({ outdir }) : Testing.app()) as App;
+  buildApp(app, config);
+  app.synth();
+  return app.outdir;
+}
+
+/** The committed environment, or an edited copy of it synthesized for this test. */
 export function synthEnvironment(environment: EnvironmentName, edit?: (config: Config) => void): SynthesizedEnvironment {
   const config = loadConfig(environment);
-  edit?.(config);
+  if (!edit) return readSynthesized(config, join(SYNTH_CACHE_DIR, environment));
+  edit(config);
   return synthConfig(config);
 }
 
 export function synthConfig(config: Config): SynthesizedEnvironment {
-  const app = Testing.app() as App;
-  buildApp(app, config);
-  const outdir = app.outdir;
-  app.synth();
-  const cache = new Map<StackId, string>();
+  return readSynthesized(config, synthesizeInto(config));
+}
+
+function readSynthesized(config: Config, outdir: string): SynthesizedEnvironment {
+  const texts = new Map<StackId, string>();
   const json = (stack: StackId): string => {
-    let text = cache.get(stack);
+    let text = texts.get(stack);
     if (text === undefined) {
-      text = readFileSync(`${outdir}/stacks/${stack}/cdk.tf.json`, "utf8");
-      cache.set(stack, text);
+      text = readFileSync(join(outdir, "stacks", stack, "cdk.tf.json"), "utf8");
+      texts.set(stack, text);
     }
     return text;
   };
-  const stack = (id: StackId): TfJson => JSON.parse(json(id)) as TfJson;
+  const parsed = new Map<StackId, TfJson>();
+  const stack = (id: StackId): TfJson => {
+    if (!parsed.has(id)) parsed.set(id, JSON.parse(json(id)) as TfJson);
+    return parsed.get(id) as TfJson;
+  };
   return {
     config,
+    stackIds: readdirSync(join(outdir, "stacks")) as StackId[],
     json,
     stack,
     resources: <T>(id: StackId, type: string) => (stack(id).resource?.[type] ?? {}) as Record<string, T>,

@@ -184,7 +184,7 @@ function schemaProblem(issue: z.core.$ZodIssue, raw: unknown): ConfigProblem {
       const match = /^(.*) \(expected (.*)\)$/.exec(issue.message);
       return match
         ? { path, problem: match[1], got, expected: match[2] }
-        : { path, problem: issue.message, got, expected: "see config/schema.json" };
+        : { path, problem: issue.message, got, expected: "see config/environment.schema.json" };
     }
   }
 }

@@ -1,6 +1,6 @@
 /**
  * The environment configuration: one JSON file per environment in config/, validated by this
- * schema at startup. `config/schema.json` (for editors) is generated from it; so is the README's
+ * schema at startup. `config/environment.schema.json` (for editors) is generated from it; so is the README's
  * configuration reference. Field descriptions here are the documentation.
  */
 import { z } from "zod";
