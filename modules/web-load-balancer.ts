@@ -3,6 +3,7 @@
  * task IPs and an HTTP listener, or, with a certificate, an HTTPS listener and an HTTP listener
  * that only redirects to it.
  */
+import { CloudwatchMetricAlarm } from "@cdktf/provider-aws/lib/cloudwatch-metric-alarm";
 import { Lb } from "@cdktf/provider-aws/lib/lb";
 import { LbListener } from "@cdktf/provider-aws/lib/lb-listener";
 import { LbTargetGroup } from "@cdktf/provider-aws/lib/lb-target-group";
@@ -164,4 +165,60 @@ export class WebLoadBalancer extends Construct {
     this.targetGroupArn = this.targetGroup.arn;
     this.targetGroupArnSuffix = this.targetGroup.arnSuffix;
   }
+
+  /**
+   * The alarms an operator of a web service needs, sent to `topicArn`: no healthy target for 5
+   * minutes, and 5XX answers from the load balancer or from the targets.
+   */
+  addAlarms(props: WebLoadBalancerAlarmsProps): void {
+    const serverErrors = props.serverErrorsPer5Minutes ?? 10;
+    const actions = { alarmActions: [props.topicArn], okActions: [props.topicArn] };
+    const target = { LoadBalancer: this.arnSuffix, TargetGroup: this.targetGroupArnSuffix };
+    new CloudwatchMetricAlarm(this, "alarm-no-healthy-target", {
+      alarmName: `${props.namePrefix}-no-healthy-${props.targetName}`,
+      alarmDescription: `No ${props.targetName} task has passed the load balancer's health check for 5 minutes: the service is down`,
+      namespace: "AWS/ApplicationELB",
+      metricName: "HealthyHostCount",
+      dimensions: target,
+      statistic: "Minimum",
+      period: 60,
+      evaluationPeriods: 5,
+      datapointsToAlarm: 5,
+      comparisonOperator: "LessThanThreshold",
+      threshold: 1,
+      treatMissingData: "breaching",
+      ...actions,
+    });
+    for (const [key, metric, who, dimensions] of [
+      ["alb-5xx", "HTTPCode_ELB_5XX_Count", "The load balancer", { LoadBalancer: this.arnSuffix }],
+      [`${props.targetName}-5xx`, "HTTPCode_Target_5XX_Count", `The ${props.targetName}`, target],
+    ] as const) {
+      new CloudwatchMetricAlarm(this, `alarm-${key}`, {
+        alarmName: `${props.namePrefix}-${key}`,
+        alarmDescription: `${who} answered ${serverErrors} or more 5XX responses in 5 minutes`,
+        namespace: "AWS/ApplicationELB",
+        metricName: metric,
+        dimensions,
+        statistic: "Sum",
+        period: 300,
+        evaluationPeriods: 1,
+        comparisonOperator: "GreaterThanOrEqualToThreshold",
+        threshold: serverErrors,
+        // No requests, no data points: that is not an error.
+        treatMissingData: "notBreaching",
+        ...actions,
+      });
+    }
+  }
+}
+
+export interface WebLoadBalancerAlarmsProps {
+  /** SNS topic the alarms notify, on alarm and on recovery. */
+  readonly topicArn: string;
+  /** Start of every alarm name, e.g. the system's name. */
+  readonly namePrefix: string;
+  /** What the targets are, in alarm names and descriptions, e.g. "webserver". */
+  readonly targetName: string;
+  /** @default 10 */
+  readonly serverErrorsPer5Minutes?: number;
 }

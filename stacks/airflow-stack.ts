@@ -1,16 +1,14 @@
 import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
 import { CloudwatchMetricAlarm } from "@cdktf/provider-aws/lib/cloudwatch-metric-alarm";
-import { EcrLifecyclePolicy } from "@cdktf/provider-aws/lib/ecr-lifecycle-policy";
-import { EcrRepository } from "@cdktf/provider-aws/lib/ecr-repository";
-import { EcsCluster } from "@cdktf/provider-aws/lib/ecs-cluster";
-import { EcsClusterCapacityProviders } from "@cdktf/provider-aws/lib/ecs-cluster-capacity-providers";
 import { TerraformOutput, TerraformResource } from "cdktf";
 import type { Construct } from "constructs";
 import { PROJECT_ROOT } from "../config/load";
 import type { Config } from "../config/schema";
 import { AlarmTopic } from "../modules/alarm-topic";
-import { ContainerImage, LATEST_TAG } from "../modules/container-image";
+import { ContainerImage } from "../modules/container-image";
+import { FargateCluster } from "../modules/fargate-cluster";
 import { type EfsVolume, FargateService } from "../modules/fargate-service";
+import { ImageRepository } from "../modules/image-repository";
 import { type PolicyStatement, ServiceRole } from "../modules/service-role";
 import { WebLoadBalancer } from "../modules/web-load-balancer";
 import { AppStack } from "./app-stack";
@@ -38,7 +36,8 @@ export interface AirflowStackProps {
 
 /** IAM permissions of the Airflow tasks, as data (the README and the tests read the same table). */
 export function airflowPolicies(refs: {
-  readonly repositoryArn: string;
+  /** The pull permissions of the image's repository (ImageRepository.pullStatements). */
+  readonly imagePull: readonly PolicyStatement[];
   readonly logGroupArn: string;
   readonly data: AirflowDataOutputs;
 }): { execution: PolicyStatement[]; webserverTask: PolicyStatement[]; schedulerTask: PolicyStatement[] } {
@@ -55,13 +54,7 @@ export function airflowPolicies(refs: {
   return {
     // Used by the ECS agent only; the code in the containers never holds these credentials.
     execution: [
-      // GetAuthorizationToken is registry-wide and supports no resource: the one "*" of the pull.
-      { sid: "EcrAuthorizationToken", actions: ["ecr:GetAuthorizationToken"], resources: ["*"] },
-      {
-        sid: "PullAirflowImage",
-        actions: ["ecr:BatchCheckLayerAvailability", "ecr:GetDownloadUrlForLayer", "ecr:BatchGetImage"],
-        resources: [refs.repositoryArn],
-      },
+      ...refs.imagePull,
       {
         sid: "WriteAirflowLogs",
         actions: ["logs:CreateLogStream", "logs:PutLogEvents"],
@@ -126,30 +119,13 @@ export class AirflowStack extends AppStack {
     const { config, network, data } = props;
     const { airflow } = config;
 
-    // Tags are IMMUTABLE except `latest`, which moves with every build: the timestamp tags can
-    // never be overwritten, so a rollback to one gets exactly the image it names.
-    const repository = new EcrRepository(this, "repository", {
+    const imageRepository = new ImageRepository(this, "repository", {
       name: AIRFLOW_NAME,
-      imageTagMutability: "IMMUTABLE_WITH_EXCLUSION",
-      imageTagMutabilityExclusionFilter: [{ filter: LATEST_TAG, filterType: "WILDCARD" }],
-      imageScanningConfiguration: { scanOnPush: true },
-      encryptionConfiguration: [{ encryptionType: "AES256" }],
+      keptImages: KEPT_IMAGES,
       // The images are rebuilt from Git on deploy; a destroy should not stop at a full repository.
       forceDelete: true,
     });
-    new EcrLifecyclePolicy(this, "repository-lifecycle", {
-      repository: repository.name,
-      policy: JSON.stringify({
-        rules: [
-          {
-            rulePriority: 1,
-            description: `Keep the last ${KEPT_IMAGES} images`,
-            selection: { tagStatus: "any", countType: "imageCountMoreThan", countNumber: KEPT_IMAGES },
-            action: { type: "expire" },
-          },
-        ],
-      }),
-    });
+    const repository = imageRepository.repository;
     const image = new ContainerImage(this, "image", {
       source: airflow.image,
       repository: { repositoryUrl: repository.repositoryUrl, registryId: repository.registryId },
@@ -162,17 +138,7 @@ export class AirflowStack extends AppStack {
       retentionInDays: airflow.logRetentionDays,
     });
 
-    // Container Insights stays off: it bills its per-task and per-service metrics as custom
-    // metrics, and the alarms below use the free AWS/ECS and AWS/ApplicationELB metrics instead.
-    const cluster = new EcsCluster(this, "cluster", {
-      name: AIRFLOW_NAME,
-      setting: [{ name: "containerInsights", value: "disabled" }],
-    });
-    const capacityProviders = new EcsClusterCapacityProviders(this, "cluster-capacity-providers", {
-      clusterName: cluster.name,
-      capacityProviders: ["FARGATE", "FARGATE_SPOT"],
-      defaultCapacityProviderStrategy: [{ capacityProvider: "FARGATE", weight: 1, base: 0 }],
-    });
+    const { cluster, capacityProviders } = new FargateCluster(this, "cluster", { name: AIRFLOW_NAME });
 
     const alarms = new AlarmTopic(this, "alarms", { topicName: `${AIRFLOW_NAME}-alarms`, email: config.alarmEmail });
 
@@ -196,7 +162,7 @@ export class AirflowStack extends AppStack {
     this.url = loadBalancer.url;
 
     // ---- IAM -----------------------------------------------------------------------------------
-    const policies = airflowPolicies({ repositoryArn: repository.arn, logGroupArn: logGroup.arn, data });
+    const policies = airflowPolicies({ imagePull: imageRepository.pullStatements(), logGroupArn: logGroup.arn, data });
     const existingRoleName = config.iam.mode === "existing-role" ? config.iam.roleName : undefined;
     const role = (roleId: string, name: string, statements: PolicyStatement[]) =>
       new ServiceRole(this, roleId, { name, assumedBy: ECS_TASKS_PRINCIPAL, statements, existingRoleName });
@@ -367,43 +333,8 @@ export class AirflowStack extends AppStack {
   }
 
   private alarms(topicArn: string, lb: WebLoadBalancer, clusterName: string, schedulerService: string): void {
+    lb.addAlarms({ topicArn, namePrefix: AIRFLOW_NAME, targetName: "webserver" });
     const actions = { alarmActions: [topicArn], okActions: [topicArn] };
-    const alb = { LoadBalancer: lb.arnSuffix, TargetGroup: lb.targetGroupArnSuffix };
-    new CloudwatchMetricAlarm(this, "alarm-no-healthy-webserver", {
-      alarmName: `${AIRFLOW_NAME}-no-healthy-webserver`,
-      alarmDescription: "No webserver task has passed the load balancer's health check for 5 minutes: the UI is down",
-      namespace: "AWS/ApplicationELB",
-      metricName: "HealthyHostCount",
-      dimensions: alb,
-      statistic: "Minimum",
-      period: 60,
-      evaluationPeriods: 5,
-      datapointsToAlarm: 5,
-      comparisonOperator: "LessThanThreshold",
-      threshold: 1,
-      treatMissingData: "breaching",
-      ...actions,
-    });
-    for (const [key, metric, who] of [
-      ["alb-5xx", "HTTPCode_ELB_5XX_Count", "The load balancer"],
-      ["webserver-5xx", "HTTPCode_Target_5XX_Count", "The webserver"],
-    ] as const) {
-      new CloudwatchMetricAlarm(this, `alarm-${key}`, {
-        alarmName: `${AIRFLOW_NAME}-${key}`,
-        alarmDescription: `${who} answered 10 or more 5XX responses in 5 minutes`,
-        namespace: "AWS/ApplicationELB",
-        metricName: metric,
-        dimensions: key === "alb-5xx" ? { LoadBalancer: lb.arnSuffix } : alb,
-        statistic: "Sum",
-        period: 300,
-        evaluationPeriods: 1,
-        comparisonOperator: "GreaterThanOrEqualToThreshold",
-        threshold: 10,
-        // No requests, no data points: that is not an error.
-        treatMissingData: "notBreaching",
-        ...actions,
-      });
-    }
     // RunningTaskCount needs Container Insights. AWS/ECS CPUUtilization is free and has a data
     // point each minute while at least one task of the service runs, so its SampleCount drops
     // to nothing when the scheduler is gone: missing data counts as breaching.

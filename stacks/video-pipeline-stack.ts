@@ -1,16 +1,14 @@
 import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
 import { CloudwatchMetricAlarm } from "@cdktf/provider-aws/lib/cloudwatch-metric-alarm";
-import { EcrLifecyclePolicy } from "@cdktf/provider-aws/lib/ecr-lifecycle-policy";
-import { EcrRepository } from "@cdktf/provider-aws/lib/ecr-repository";
-import { EcsCluster } from "@cdktf/provider-aws/lib/ecs-cluster";
-import { EcsClusterCapacityProviders } from "@cdktf/provider-aws/lib/ecs-cluster-capacity-providers";
 import { TerraformOutput, TerraformResource } from "cdktf";
 import type { Construct } from "constructs";
 import { PROJECT_ROOT } from "../config/load";
 import type { Config } from "../config/schema";
 import { AlarmTopic } from "../modules/alarm-topic";
-import { ContainerImage, LATEST_TAG } from "../modules/container-image";
+import { ContainerImage } from "../modules/container-image";
+import { FargateCluster } from "../modules/fargate-cluster";
 import { FargateService } from "../modules/fargate-service";
+import { ImageRepository } from "../modules/image-repository";
 import { QueueDepthScaling } from "../modules/queue-depth-scaling";
 import { type PolicyStatement, ServiceRole } from "../modules/service-role";
 import { WebLoadBalancer } from "../modules/web-load-balancer";
@@ -61,7 +59,8 @@ export interface VideoPipelineStackProps {
 
 /** IAM permissions of the video pipeline's tasks, as data (the tests read the same table). */
 export function videoPipelinePolicies(refs: {
-  readonly repositoryArn: string;
+  /** The pull permissions of the image's repository (ImageRepository.pullStatements). */
+  readonly imagePull: readonly PolicyStatement[];
   readonly logGroupArns: readonly string[];
   readonly data: VideoDataOutputs;
 }): { execution: PolicyStatement[]; webTask: PolicyStatement[]; workerTask: PolicyStatement[] } {
@@ -75,13 +74,7 @@ export function videoPipelinePolicies(refs: {
   return {
     // Used by the ECS agent only; the code in the containers never holds these credentials.
     execution: [
-      // GetAuthorizationToken is registry-wide and supports no resource: the one "*" of the pull.
-      { sid: "EcrAuthorizationToken", actions: ["ecr:GetAuthorizationToken"], resources: ["*"] },
-      {
-        sid: "PullVideoImage",
-        actions: ["ecr:BatchCheckLayerAvailability", "ecr:GetDownloadUrlForLayer", "ecr:BatchGetImage"],
-        resources: [refs.repositoryArn],
-      },
+      ...refs.imagePull,
       {
         sid: "WriteVideoLogs",
         actions: ["logs:CreateLogStream", "logs:PutLogEvents"],
@@ -142,31 +135,14 @@ export class VideoPipelineStack extends AppStack {
     const { config, network, data } = props;
     const video = config.videoPipeline;
 
-    // Tags are immutable except `latest`, which moves with every push: a timestamp tag always
-    // names the same image, so a rollback to one gets exactly that image.
-    const repository = new EcrRepository(this, "repository", {
+    const imageRepository = new ImageRepository(this, "repository", {
       name: VIDEO_NAME,
-      imageTagMutability: "IMMUTABLE_WITH_EXCLUSION",
-      imageTagMutabilityExclusionFilter: [{ filter: LATEST_TAG, filterType: "WILDCARD" }],
-      imageScanningConfiguration: { scanOnPush: true },
-      encryptionConfiguration: [{ encryptionType: "AES256" }],
+      keptImages: KEPT_IMAGES,
       // With image source "ecr" the images are pushed from outside this repository and a deploy
       // cannot rebuild them: only throwaway environments let a destroy delete them.
       forceDelete: config.data.forceDestroyBuckets,
     });
-    new EcrLifecyclePolicy(this, "repository-lifecycle", {
-      repository: repository.name,
-      policy: JSON.stringify({
-        rules: [
-          {
-            rulePriority: 1,
-            description: `Keep the last ${KEPT_IMAGES} images`,
-            selection: { tagStatus: "any", countType: "imageCountMoreThan", countNumber: KEPT_IMAGES },
-            action: { type: "expire" },
-          },
-        ],
-      }),
-    });
+    const repository = imageRepository.repository;
     const image = new ContainerImage(this, "image", {
       source: video.image,
       repository: { repositoryUrl: repository.repositoryUrl, registryId: repository.registryId },
@@ -181,17 +157,7 @@ export class VideoPipelineStack extends AppStack {
     const webLogs = logGroup("web");
     const workerLogs = logGroup("worker");
 
-    // Container Insights stays off: it bills per-task metrics as custom metrics, and the worker
-    // scales on the free AWS/SQS metrics instead of a backlog-per-running-task ratio.
-    const cluster = new EcsCluster(this, "cluster", {
-      name: VIDEO_NAME,
-      setting: [{ name: "containerInsights", value: "disabled" }],
-    });
-    const capacityProviders = new EcsClusterCapacityProviders(this, "cluster-capacity-providers", {
-      clusterName: cluster.name,
-      capacityProviders: ["FARGATE", "FARGATE_SPOT"],
-      defaultCapacityProviderStrategy: [{ capacityProvider: "FARGATE", weight: 1, base: 0 }],
-    });
+    const { cluster, capacityProviders } = new FargateCluster(this, "cluster", { name: VIDEO_NAME });
 
     const loadBalancer = new WebLoadBalancer(this, "load-balancer", {
       name: VIDEO_LOAD_BALANCER_NAME,
@@ -213,7 +179,7 @@ export class VideoPipelineStack extends AppStack {
 
     // ---- IAM -----------------------------------------------------------------------------------
     const policies = videoPipelinePolicies({
-      repositoryArn: repository.arn,
+      imagePull: imageRepository.pullStatements(),
       logGroupArns: [webLogs.arn, workerLogs.arn],
       data,
     });
@@ -381,41 +347,6 @@ export class VideoPipelineStack extends AppStack {
       ...actions,
     });
 
-    const alb = { LoadBalancer: lb.arnSuffix, TargetGroup: lb.targetGroupArnSuffix };
-    new CloudwatchMetricAlarm(this, "alarm-no-healthy-web", {
-      alarmName: `${VIDEO_NAME}-no-healthy-web`,
-      alarmDescription: "No web task has passed the load balancer's health check for 5 minutes: the site is down",
-      namespace: "AWS/ApplicationELB",
-      metricName: "HealthyHostCount",
-      dimensions: alb,
-      statistic: "Minimum",
-      period: 60,
-      evaluationPeriods: 5,
-      datapointsToAlarm: 5,
-      comparisonOperator: "LessThanThreshold",
-      threshold: 1,
-      treatMissingData: "breaching",
-      ...actions,
-    });
-    for (const [key, metric, who] of [
-      ["alb-5xx", "HTTPCode_ELB_5XX_Count", "The load balancer"],
-      ["web-5xx", "HTTPCode_Target_5XX_Count", "The web service"],
-    ] as const) {
-      new CloudwatchMetricAlarm(this, `alarm-${key}`, {
-        alarmName: `${VIDEO_NAME}-${key}`,
-        alarmDescription: `${who} answered ${SERVER_ERRORS_PER_5_MINUTES} or more 5XX responses in 5 minutes`,
-        namespace: "AWS/ApplicationELB",
-        metricName: metric,
-        dimensions: key === "alb-5xx" ? { LoadBalancer: lb.arnSuffix } : alb,
-        statistic: "Sum",
-        period: 300,
-        evaluationPeriods: 1,
-        comparisonOperator: "GreaterThanOrEqualToThreshold",
-        threshold: SERVER_ERRORS_PER_5_MINUTES,
-        // No requests, no data points: that is not an error.
-        treatMissingData: "notBreaching",
-        ...actions,
-      });
-    }
+    lb.addAlarms({ topicArn, namePrefix: VIDEO_NAME, targetName: "web", serverErrorsPer5Minutes: SERVER_ERRORS_PER_5_MINUTES });
   }
 }

@@ -168,7 +168,7 @@ describe.each(["hackathon", "learner-lab", "production"] as const)("AirflowStack
       ]);
       for (const family of [WEBSERVER, SCHEDULER]) {
         expect(s.container(family).image).toMatch(
-          /^\$\{aws_ecr_repository\.repository\.repository_url\}@\$\{docker_registry_image\..*\.sha256_digest\}$/,
+          /^\$\{aws_ecr_repository\.repository_\w+\.repository_url\}@\$\{docker_registry_image\..*\.sha256_digest\}$/,
         );
       }
     });
@@ -229,7 +229,9 @@ describe.each(["hackathon", "learner-lab", "production"] as const)("AirflowStack
       expect(targets).toEqual([
         expect.objectContaining({ min_capacity: scaling.minCapacity, max_capacity: scaling.maxCapacity }),
       ]);
-      expect(targets[0].resource_id).toMatch(/^service\/\$\{aws_ecs_cluster\.cluster\.name\}\/\$\{aws_ecs_service\.webserver_/);
+      expect(targets[0].resource_id).toMatch(
+        /^service\/\$\{aws_ecs_cluster\.cluster_\w+\.name\}\/\$\{aws_ecs_service\.webserver_/,
+      );
       expect(s.resources("aws_appautoscaling_policy").map((p) => p.target_tracking_scaling_policy_configuration)).toEqual([
         expect.objectContaining({
           target_value: 70,
@@ -507,10 +509,10 @@ describe.each(["hackathon", "learner-lab", "production"] as const)("AirflowStack
         "alerta-utec-airflow-execution-policy": [
           { Sid: "EcrAuthorizationToken", Effect: "Allow", Action: ["ecr:GetAuthorizationToken"], Resource: ["*"] },
           {
-            Sid: "PullAirflowImage",
+            Sid: "PullImage",
             Effect: "Allow",
             Action: ["ecr:BatchCheckLayerAvailability", "ecr:GetDownloadUrlForLayer", "ecr:BatchGetImage"],
-            Resource: ["aws_ecr_repository.repository.arn"],
+            Resource: [expect.stringMatching(/^aws_ecr_repository\.repository_\w+\.arn$/)],
           },
           {
             Sid: "WriteAirflowLogs",
