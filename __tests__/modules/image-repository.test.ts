@@ -2,19 +2,22 @@ import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { type App, TerraformStack, Testing } from "cdktf";
 import { FargateCluster } from "../../modules/fargate-cluster";
 import { ImageRepository } from "../../modules/image-repository";
+import { ServiceRole } from "../../modules/service-role";
+import { decodeJsonencode } from "./jsonencode";
 
 type Resources = Record<string, Record<string, Record<string, any>>>;
 
 describe("ImageRepository and FargateCluster", () => {
   let resources: Resources;
-  let pull: ReturnType<ImageRepository["pullStatements"]>;
-  let repositoryArn: string;
   beforeAll(() => {
     const stack = new TerraformStack(Testing.app() as App, "test");
     new AwsProvider(stack, "aws", { region: "us-east-1" });
     const repository = new ImageRepository(stack, "repository", { name: "app", keptImages: 5, forceDelete: false });
-    pull = repository.pullStatements();
-    repositoryArn = repository.repository.arn;
+    new ServiceRole(stack, "puller", {
+      name: "puller",
+      assumedBy: "ecs-tasks.amazonaws.com",
+      statements: repository.pullStatements(),
+    });
     new FargateCluster(stack, "cluster", { name: "app" });
     resources = (JSON.parse(Testing.synth(stack)) as { resource: Resources }).resource;
   });
@@ -26,6 +29,7 @@ describe("ImageRepository and FargateCluster", () => {
         image_tag_mutability: "IMMUTABLE_WITH_EXCLUSION",
         image_tag_mutability_exclusion_filter: [{ filter: "latest", filter_type: "WILDCARD" }],
         image_scanning_configuration: { scan_on_push: true },
+        encryption_configuration: [{ encryption_type: "AES256" }],
         force_delete: false,
       }),
     ]);
@@ -41,9 +45,14 @@ describe("ImageRepository and FargateCluster", () => {
   });
 
   it("grants a pull on this repository only, with the registry-wide token the one wildcard", () => {
-    expect(pull.map((s) => [s.actions, s.resources])).toEqual([
+    const [policy] = Object.values(resources.aws_iam_role_policy);
+    const statements = (decodeJsonencode(policy.policy) as { Statement: { Action: string[]; Resource: string[] }[] }).Statement;
+    expect(statements.map((s) => [s.Action, s.Resource])).toEqual([
       [["ecr:GetAuthorizationToken"], ["*"]],
-      [["ecr:BatchCheckLayerAvailability", "ecr:GetDownloadUrlForLayer", "ecr:BatchGetImage"], [repositoryArn]],
+      [
+        ["ecr:BatchCheckLayerAvailability", "ecr:GetDownloadUrlForLayer", "ecr:BatchGetImage"],
+        [expect.stringMatching(/^aws_ecr_repository\.repository_\w+\.arn$/)],
+      ],
     ]);
   });
 
