@@ -29,6 +29,10 @@ describe("the app", () => {
       expect.objectContaining({ versioning_configuration: { status: "Enabled" } }),
     ]);
     expect(Object.keys(env.resources("state", "aws_s3_bucket_public_access_block"))).toHaveLength(1);
+    const [lifecycle] = Object.values(env.resources<Record<string, any>>("state", "aws_s3_bucket_lifecycle_configuration"));
+    expect(lifecycle.rule).toContainEqual(
+      expect.objectContaining({ id: "expire-noncurrent-versions", noncurrent_version_expiration: [{ noncurrent_days: 90 }] }),
+    );
     expect(Object.keys(env.resources("state", "aws_s3_bucket_server_side_encryption_configuration"))).toHaveLength(1);
     expect(JSON.stringify(state.data)).toContain('"variable":"aws:SecureTransport"');
   });

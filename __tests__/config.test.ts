@@ -131,6 +131,14 @@ describe("environment configuration", () => {
     ]);
   });
 
+  it("rejects database monitoring where no IAM role may be created", () => {
+    const raw = JSON.parse(readFileSync(join(__dirname, "..", "config", "learner-lab.json"), "utf8"));
+    raw.data.videoDatabase.monitoring = true;
+    expect(() => parseConfig(JSON.stringify(raw), "config/learner-lab.json", "learner-lab")).toThrow(
+      'data.videoDatabase.monitoring: Enhanced Monitoring needs a role this project creates, and iam.mode forbids creating one (got true; expected false, or iam.mode "create")',
+    );
+  });
+
   it("rejects an unknown image source, listing the known ones", () => {
     expect(problemsAfter((c) => (c.videoPipeline.image = { source: "git" }))).toEqual([
       'videoPipeline.image.source: not an allowed value (got "git"; expected "build", "ecr", "uri")',

@@ -61,6 +61,11 @@ const database = z.strictObject({
   backupRetentionDays: z.number().int().min(0).max(35),
   deletionProtection: z.boolean(),
   finalSnapshot: z.boolean().describe("Take a final snapshot when the instance is destroyed"),
+  monitoring: z
+    .boolean()
+    .describe(
+      "PostgreSQL and upgrade logs to CloudWatch, Performance Insights (free 7-day tier) and 60 s Enhanced Monitoring; needs iam.mode create",
+    ),
 });
 
 const imageSource = z.discriminatedUnion("source", [
@@ -144,7 +149,10 @@ export const configSchema = z
         namePrefix: z.string().regex(/^[a-z0-9][a-z0-9-]{2,40}$/),
         expirationDays: z.number().int().min(1),
       }),
-      videoBucket: z.strictObject({ namePrefix: z.string().regex(/^[a-z0-9][a-z0-9-]{2,40}$/) }),
+      videoBucket: z.strictObject({
+        namePrefix: z.string().regex(/^[a-z0-9][a-z0-9-]{2,40}$/),
+        versioned: z.boolean().describe("Keep overwritten and deleted videos for 30 days"),
+      }),
       videoQueue: z.strictObject({
         name: z.string().regex(/^[A-Za-z0-9_-]{1,70}$/),
         visibilityTimeoutSeconds: z

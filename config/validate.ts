@@ -149,4 +149,14 @@ function checkIam(config: Config, report: Report): void {
   if (config.environment === "learner-lab" && config.iam.mode !== "existing-role") {
     report("iam.mode", "AWS Academy Learner Lab forbids creating IAM roles", config.iam.mode, '"existing-role"');
   }
+  for (const db of ["airflowDatabase", "videoDatabase"] as const) {
+    if (config.data[db].monitoring && config.iam.mode !== "create") {
+      report(
+        `data.${db}.monitoring`,
+        "Enhanced Monitoring needs a role this project creates, and iam.mode forbids creating one",
+        true,
+        'false, or iam.mode "create"',
+      );
+    }
+  }
 }

@@ -14,6 +14,8 @@ export interface PostgresSettings {
   readonly backupRetentionDays: number;
   readonly deletionProtection: boolean;
   readonly finalSnapshot: boolean;
+  /** Logs to CloudWatch, Performance Insights and Enhanced Monitoring (needs `monitoringRoleArn`). */
+  readonly monitoring: boolean;
 }
 
 export interface PostgresDatabaseProps {
@@ -34,6 +36,11 @@ export interface PostgresDatabaseProps {
   readonly securityGroupId: string;
   readonly settings: PostgresSettings;
   readonly port: number;
+  /**
+   * Role RDS assumes to publish Enhanced Monitoring metrics; required when `settings.monitoring`.
+   * @default - none
+   */
+  readonly monitoringRoleArn?: string;
   /** Resource tags beyond the provider's default tags. @default - none */
   readonly tags?: Readonly<Record<string, string>>;
 }
@@ -48,6 +55,9 @@ export class PostgresDatabase extends Construct {
   constructor(scope: Construct, id: string, props: PostgresDatabaseProps) {
     super(scope, id);
     const { settings } = props;
+    if (settings.monitoring && !props.monitoringRoleArn) {
+      throw new Error(`${props.identifier}: settings.monitoring needs monitoringRoleArn (the Enhanced Monitoring role)`);
+    }
     const tags = props.tags ? { ...props.tags } : undefined;
     const subnetGroup = new DbSubnetGroup(this, "subnets", {
       name: props.identifier,
@@ -88,6 +98,16 @@ export class PostgresDatabase extends Construct {
       finalSnapshotIdentifier: settings.finalSnapshot ? `${props.identifier}-final` : undefined,
       copyTagsToSnapshot: true,
       autoMinorVersionUpgrade: true,
+      ...(settings.monitoring
+        ? {
+            enabledCloudwatchLogsExports: ["postgresql", "upgrade"],
+            // Seven days is the free retention (now CloudWatch Database Insights' standard mode).
+            performanceInsightsEnabled: true,
+            performanceInsightsRetentionPeriod: 7,
+            monitoringInterval: 60,
+            monitoringRoleArn: props.monitoringRoleArn,
+          }
+        : {}),
       // Changes wait for the maintenance window unless this is a throwaway environment.
       applyImmediately: !settings.deletionProtection,
       tags,

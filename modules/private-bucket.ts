@@ -1,5 +1,6 @@
 import { DataAwsIamPolicyDocument } from "@cdktf/provider-aws/lib/data-aws-iam-policy-document";
 import { S3Bucket } from "@cdktf/provider-aws/lib/s3-bucket";
+import { S3BucketLifecycleConfiguration } from "@cdktf/provider-aws/lib/s3-bucket-lifecycle-configuration";
 import { S3BucketOwnershipControls } from "@cdktf/provider-aws/lib/s3-bucket-ownership-controls";
 import { S3BucketPolicy } from "@cdktf/provider-aws/lib/s3-bucket-policy";
 import { S3BucketPublicAccessBlock } from "@cdktf/provider-aws/lib/s3-bucket-public-access-block";
@@ -10,8 +11,19 @@ import { Construct } from "constructs";
 export interface PrivateBucketProps {
   /** Globally unique bucket name. */
   readonly bucketName: string;
-  /** Keep every version of every object. @default false */
+  /**
+   * Keep earlier versions of every object, for `noncurrentVersionDays`, so an overwrite or a
+   * delete can be undone.
+   * @default false
+   */
   readonly versioned?: boolean;
+  /** @default 90 */
+  readonly noncurrentVersionDays?: number;
+  /**
+   * Delete every object this many days after it was written.
+   * @default - objects are kept
+   */
+  readonly expirationDays?: number;
   /**
    * Let `terraform destroy` delete a bucket that still holds objects.
    * @default false
@@ -23,7 +35,8 @@ export interface PrivateBucketProps {
 
 /**
  * An S3 bucket that is private by default: all public access blocked, objects owned by the
- * bucket owner (ACLs off), SSE-S3 encryption (free), and a policy that denies plain HTTP.
+ * bucket owner (ACLs off), SSE-S3 encryption (free), a policy that denies plain HTTP, and a
+ * lifecycle that aborts incomplete uploads after a day (and expires what the props say).
  */
 export class PrivateBucket extends Construct {
   readonly bucket: S3Bucket;
@@ -48,9 +61,37 @@ export class PrivateBucket extends Construct {
       bucket,
       rule: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" }, bucketKeyEnabled: true }],
     });
-    if (props.versioned) {
-      new S3BucketVersioningA(this, "versioning", { bucket, versioningConfiguration: { status: "Enabled" } });
-    }
+    const versioning = props.versioned
+      ? new S3BucketVersioningA(this, "versioning", { bucket, versioningConfiguration: { status: "Enabled" } })
+      : undefined;
+    // S3 allows one lifecycle configuration per bucket, so every rule is declared here.
+    new S3BucketLifecycleConfiguration(this, "lifecycle", {
+      bucket,
+      rule: [
+        {
+          id: "abort-incomplete-uploads",
+          status: "Enabled",
+          filter: [{ prefix: "" }],
+          abortIncompleteMultipartUpload: [{ daysAfterInitiation: 1 }],
+        },
+        ...(props.expirationDays === undefined
+          ? []
+          : [
+              { id: "expire-objects", status: "Enabled", filter: [{ prefix: "" }], expiration: [{ days: props.expirationDays }] },
+            ]),
+        ...(props.versioned
+          ? [
+              {
+                id: "expire-noncurrent-versions",
+                status: "Enabled",
+                filter: [{ prefix: "" }],
+                noncurrentVersionExpiration: [{ noncurrentDays: props.noncurrentVersionDays ?? 90 }],
+              },
+            ]
+          : []),
+      ],
+      dependsOn: versioning ? [versioning] : undefined,
+    });
     const tlsOnly = new DataAwsIamPolicyDocument(this, "tls-only", {
       statement: [
         {

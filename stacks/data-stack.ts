@@ -6,7 +6,6 @@ import { EfsAccessPoint } from "@cdktf/provider-aws/lib/efs-access-point";
 import { EfsFileSystem } from "@cdktf/provider-aws/lib/efs-file-system";
 import { EfsFileSystemPolicy } from "@cdktf/provider-aws/lib/efs-file-system-policy";
 import { EfsMountTarget } from "@cdktf/provider-aws/lib/efs-mount-target";
-import { S3BucketLifecycleConfiguration } from "@cdktf/provider-aws/lib/s3-bucket-lifecycle-configuration";
 import { SesEmailIdentity } from "@cdktf/provider-aws/lib/ses-email-identity";
 import { SnsTopic } from "@cdktf/provider-aws/lib/sns-topic";
 import { SqsQueue } from "@cdktf/provider-aws/lib/sqs-queue";
@@ -18,6 +17,7 @@ import type { Config } from "../config/schema";
 import { GeneratedSecret } from "../modules/generated-secret";
 import { PostgresDatabase } from "../modules/postgres-database";
 import { PrivateBucket } from "../modules/private-bucket";
+import { ServiceRole } from "../modules/service-role";
 import { AppStack } from "./app-stack";
 import type { AirflowDataOutputs, SecretParameter, VideoDataOutputs } from "./data-outputs";
 import type { NetworkOutputs } from "./network-stack";
@@ -52,13 +52,26 @@ export interface DataStackProps {
 export class DataStack extends AppStack {
   readonly airflow: AirflowDataOutputs;
   readonly video: VideoDataOutputs;
+  private readonly monitoringRoleArn?: string;
 
   constructor(scope: Construct, id: "data", props: DataStackProps) {
     super(scope, id, { config: props.config, system: "shared" });
     // Ephemeral resources and write-only arguments need Terraform 1.11.
     this.addOverride("terraform.required_version", ">= 1.11.0");
+    this.monitoringRoleArn = this.enhancedMonitoringRole(props.config);
     this.airflow = this.airflowData(props.config, props.network);
     this.video = this.videoData(props.config, props.network);
+  }
+
+  /** The role RDS Enhanced Monitoring publishes through, when a database asks for monitoring. */
+  private enhancedMonitoringRole(config: Config): string | undefined {
+    const { airflowDatabase, videoDatabase } = config.data;
+    if (!airflowDatabase.monitoring && !videoDatabase.monitoring) return undefined;
+    return new ServiceRole(this, "rds-monitoring-role", {
+      name: `${config.project}-rds-enhanced-monitoring`,
+      assumedBy: "monitoring.rds.amazonaws.com",
+      managedPolicyArns: ["arn:aws:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole"],
+    }).arn;
   }
 
   private airflowData(config: Config, network: NetworkOutputs): AirflowDataOutputs {
@@ -75,6 +88,7 @@ export class DataStack extends AppStack {
       securityGroupId: network.securityGroupIds["airflow-db"],
       settings: data.airflowDatabase,
       port: PORTS.postgres,
+      monitoringRoleArn: this.monitoringRoleArn,
       tags,
     }).instance;
 
@@ -153,23 +167,13 @@ export class DataStack extends AppStack {
     const dags = accessPoint("dags");
     const logs = accessPoint("logs");
 
+    // Seed 000: logs and backups expire after 7 days, incomplete uploads are aborted after 1.
     const logsBucket = new PrivateBucket(this, "airflow-logs-bucket", {
       bucketName: `${data.logsBucket.namePrefix}-${config.uniqueSuffix}`,
       forceDestroy: data.forceDestroyBuckets,
+      expirationDays: data.logsBucket.expirationDays,
       tags,
     }).bucket;
-    new S3BucketLifecycleConfiguration(this, "airflow-logs-lifecycle", {
-      bucket: logsBucket.id,
-      rule: [
-        {
-          id: "expire-logs-and-backups",
-          status: "Enabled",
-          filter: [{ prefix: "" }],
-          expiration: [{ days: data.logsBucket.expirationDays }],
-          abortIncompleteMultipartUpload: [{ daysAfterInitiation: 1 }],
-        },
-      ],
-    });
 
     const table = this.incidentsTable(config, tags);
     const topics = Object.fromEntries(
@@ -268,6 +272,7 @@ export class DataStack extends AppStack {
       securityGroupId: network.securityGroupIds["video-db"],
       settings: data.videoDatabase,
       port: PORTS.postgres,
+      monitoringRoleArn: this.monitoringRoleArn,
       tags,
     }).instance;
     const secret = (path: string, valueWriteOnly: string, replacedWith?: DbInstance) =>
@@ -285,19 +290,11 @@ export class DataStack extends AppStack {
     const bucket = new PrivateBucket(this, "video-bucket", {
       bucketName: `${data.videoBucket.namePrefix}-${config.uniqueSuffix}`,
       forceDestroy: data.forceDestroyBuckets,
+      // Users' originals: a versioned bucket lets an overwrite or a delete be undone.
+      versioned: data.videoBucket.versioned,
+      noncurrentVersionDays: 30,
       tags,
     }).bucket;
-    new S3BucketLifecycleConfiguration(this, "video-bucket-lifecycle", {
-      bucket: bucket.id,
-      rule: [
-        {
-          id: "abort-incomplete-uploads",
-          status: "Enabled",
-          filter: [{ prefix: "" }],
-          abortIncompleteMultipartUpload: [{ daysAfterInitiation: 1 }],
-        },
-      ],
-    });
 
     const queue = data.videoQueue;
     const deadLetterQueue = new SqsQueue(this, "video-dlq", {

@@ -124,13 +124,49 @@ describe.each(["hackathon", "learner-lab", "production"] as const)("data stack i
       JSON.stringify(d).includes("aws:SecureTransport"),
     );
     expect(policies.length).toBeGreaterThanOrEqual(2);
-    const logsRule = Object.values(env.resources<Resource>("data", "aws_s3_bucket_lifecycle_configuration"))
+    const rules = Object.values(env.resources<Resource>("data", "aws_s3_bucket_lifecycle_configuration")).map((l) => l.rule);
+    expect(rules).toHaveLength(2);
+    for (const bucketRules of rules) {
+      expect(bucketRules).toContainEqual(
+        expect.objectContaining({
+          id: "abort-incomplete-uploads",
+          abort_incomplete_multipart_upload: [{ days_after_initiation: 1 }],
+        }),
+      );
+    }
+    expect(rules.flat().filter((r: Resource) => r.id === "expire-objects")).toEqual([
+      expect.objectContaining({ expiration: [{ days: production ? 90 : 7 }] }),
+    ]);
+  });
+
+  it(`${production ? "versions" : "does not version"} the video bucket, expiring old versions after 30 days`, () => {
+    const versioning = Object.values(env.resources<Resource>("data", "aws_s3_bucket_versioning"));
+    expect(versioning).toHaveLength(production ? 1 : 0);
+    const noncurrent = Object.values(env.resources<Resource>("data", "aws_s3_bucket_lifecycle_configuration"))
       .flatMap((l) => l.rule)
-      .find((r: Resource) => r.id === "expire-logs-and-backups");
-    expect(logsRule).toMatchObject({
-      expiration: [{ days: production ? 90 : 7 }],
-      abort_incomplete_multipart_upload: [{ days_after_initiation: 1 }],
-    });
+      .filter((r: Resource) => r.noncurrent_version_expiration);
+    expect(noncurrent.map((r: Resource) => r.noncurrent_version_expiration)).toEqual(
+      production ? [[{ noncurrent_days: 30 }]] : [],
+    );
+  });
+
+  it(`${production ? "monitors" : "does not monitor"} the databases (logs, Performance Insights, Enhanced Monitoring)`, () => {
+    for (const instance of Object.values(env.resources<Resource>("data", "aws_db_instance"))) {
+      if (production) {
+        expect(instance).toMatchObject({
+          enabled_cloudwatch_logs_exports: ["postgresql", "upgrade"],
+          performance_insights_enabled: true,
+          performance_insights_retention_period: 7,
+          monitoring_interval: 60,
+        });
+        expect(instance.monitoring_role_arn).toMatch(/aws_iam_role\.rds-monitoring-role/);
+      } else {
+        expect(instance.monitoring_interval).toBeUndefined();
+        expect(instance.performance_insights_enabled).toBeUndefined();
+      }
+    }
+    const roles = Object.values(env.resources<Resource>("data", "aws_iam_role"));
+    expect(roles.map((r) => r.name)).toEqual(production ? ["alerta-utec-rds-enhanced-monitoring"] : []);
   });
 
   it("creates the queue with a dead-letter queue, encrypted, and a 1500 s visibility timeout", () => {
