@@ -7,6 +7,7 @@ import { z } from "zod";
 import { configSchema } from "../config/schema";
 import { INTERNET, ruleName } from "../modules/security-group-matrix";
 import { SECURITY_GROUPS, securityRules } from "../stacks/security-matrix";
+import { renderSecuritySection } from "./scan/skips";
 
 export function renderSchemaJson(): string {
   const schema = z.toJSONSchema(configSchema, { target: "draft-2020-12", io: "input", unrepresentable: "any" });
@@ -103,4 +104,5 @@ export function replaceGenerated(document: string, name: string, content: string
 export const README_SECTIONS: Readonly<Record<string, () => string>> = {
   "security-matrix": renderMatrixTable,
   "config-reference": renderConfigReference,
+  "security-skips": renderSecuritySection,
 };

@@ -20,7 +20,7 @@ export interface SkipEntry {
    * `airflow/aws_lb_listener.*`. @default - every resource
    */
   readonly resources?: readonly string[];
-  /** Why the check may fail here; `tracked: <what>` for a finding that waits for a fix. */
+  /** Why the check may fail here: a written reason, never a placeholder. */
   readonly reason: string;
 }
 
@@ -177,7 +177,7 @@ export function renderSecuritySection(skips: readonly SkipEntry[] = loadSkips().
     ...scanned,
     "",
     "Skipped checks (`security/checkov-skips.json`; `make scan` fails on an entry without a reason or one that",
-    "skips nothing; `tracked:` marks a finding waiting for its fix):",
+    "skips nothing):",
     "",
     "| check | environments | resources | why |",
     "|---|---|---|---|",
