@@ -1,6 +1,7 @@
 /**
  * The CDKTF app: one environment (DEPLOY_ENV, default "hackathon"), five stacks.
  * The config is validated before any construct exists, so a bad config writes nothing.
+ * `bin/app.js` (cdktf.json's app command) bundles this file and calls `main()`.
  */
 import { App } from "cdktf";
 import { ConfigError, loadConfig } from "./config/load";
@@ -37,5 +38,3 @@ export function main(): void {
   }
   buildApp(new App(), config).synth();
 }
-
-if (require.main === module) main();
