@@ -1,14 +1,34 @@
-/** Synthesizes each committed environment once for the whole Jest run (see helpers.ts). */
+/**
+ * Synthesizes each committed environment once for the whole Jest run (see helpers.ts), through
+ * bin/app.js exactly as a user would, the three in parallel so both cores work while Jest waits.
+ */
+import { spawn } from "node:child_process";
 import { mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { loadConfig } from "../config/load";
 import { ENVIRONMENTS } from "../config/schema";
-import { SYNTH_CACHE_DIR, synthesizeInto } from "./helpers";
+import { SYNTH_CACHE_DIR } from "./helpers";
 
-export default function globalSetup(): void {
+function synthesize(environment: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [join(__dirname, "..", "bin", "app.js")], {
+      env: { ...process.env, DEPLOY_ENV: environment, CDKTF_OUTDIR: join(SYNTH_CACHE_DIR, environment) },
+      stdio: ["ignore", "ignore", "pipe"],
+    });
+    let stderr = "";
+    child.stderr.on("data", (chunk) => {
+      stderr += chunk;
+    });
+    child.on("error", reject);
+    child.on("exit", (code) =>
+      code === 0 ? resolve() : reject(new Error(`synthesizing ${environment} failed (${code}):\n${stderr}`)),
+    );
+  });
+}
+
+export default async function globalSetup(): Promise<void> {
   rmSync(SYNTH_CACHE_DIR, { recursive: true, force: true });
   mkdirSync(SYNTH_CACHE_DIR, { recursive: true });
-  for (const environment of ENVIRONMENTS) {
-    synthesizeInto(loadConfig(environment), join(SYNTH_CACHE_DIR, environment));
-  }
+  // bin/app.js bundles first when the sources changed; do that once, not three times at once.
+  await synthesize(ENVIRONMENTS[0]);
+  await Promise.all(ENVIRONMENTS.slice(1).map(synthesize));
 }
