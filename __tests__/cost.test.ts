@@ -5,6 +5,7 @@ import {
   estimate,
   formula,
   type LineItem,
+  seedScope,
   splitByStrategy,
   total,
 } from "../scripts/cost/estimate";
@@ -87,6 +88,12 @@ describe("make cost", () => {
       }
       withinACent(total(hackathon, "week", ["airflow"]) - alarmCost, 23.88);
       expect(total(hackathon, "week", ["airflow"])).toBe(23.96);
+    });
+
+    it("reproduces the seed's table at the seed's own prices, within a cent of $23.88, and names what lies beyond it", () => {
+      const scope = seedScope(hackathon, "week", ["airflow"]);
+      withinACent(scope.total, 23.88);
+      expect(scope.beyond.map((i) => i.label)).toEqual(["CloudWatch alarms (4 alarms)"]);
     });
 
     it("shows each formula with its inputs", () => {

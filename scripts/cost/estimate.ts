@@ -33,6 +33,9 @@ export type Category = (typeof CATEGORIES)[number];
 export type Period = "week" | "month";
 export type CostAssumptions = Config["costAssumptions"];
 
+/** The price file's `source` of the prices seed 000 itself uses. */
+export const SEED_PRICE_SOURCE = "seed-000";
+
 /** How a term's quantity turns into money over a period. */
 export type Basis = "hour" | "month" | "weekly-usage";
 
@@ -41,6 +44,8 @@ export interface Term {
   readonly quantity: number;
   readonly unit: string;
   readonly unitPrice: number;
+  /** Where the unit price comes from (the price file's `source`): "seed-000" or an AWS page. */
+  readonly source: string;
   readonly basis: Basis;
 }
 
@@ -114,6 +119,18 @@ export function categoryTotals(estimate: Estimate, period: Period, systems: read
     if (systems.includes(item.system)) totals[item.category] = cents(totals[item.category] + amount(item, period, estimate));
   }
   return totals;
+}
+
+/** The line items priced only at seed 000's own prices, and the rest: how the seed's table maps onto ours. */
+export function seedScope(
+  estimate: Estimate,
+  period: Period,
+  systems: readonly SystemName[],
+): { total: number; beyond: readonly LineItem[] } {
+  const items = estimate.items.filter((i) => systems.includes(i.system));
+  const inSeed = (i: LineItem) => i.terms.every((t) => t.source === SEED_PRICE_SOURCE);
+  const cents = items.filter(inSeed).reduce((sum, i) => sum + Math.round(amount(i, period, estimate) * 100), 0);
+  return { total: cents / 100, beyond: items.filter((i) => !inSeed(i)) };
 }
 
 export function total(estimate: Estimate, period: Period, systems: readonly SystemName[]): number {
@@ -318,8 +335,8 @@ class Estimator {
         label: `${name} (ECS service, ${share.provider})`,
         resources: [service.address, taskDefinition.address],
         terms: [
-          { quantity: vcpu, unit: "vCPU", unitPrice: fargate.vcpuHour.usd, basis: "hour" },
-          { quantity: gb, unit: "GB", unitPrice: fargate.gbHour.usd, basis: "hour" },
+          { quantity: vcpu, unit: "vCPU", unitPrice: fargate.vcpuHour.usd, source: fargate.vcpuHour.source, basis: "hour" },
+          { quantity: gb, unit: "GB", unitPrice: fargate.gbHour.usd, source: fargate.gbHour.source, basis: "hour" },
         ],
         factors,
         note,
@@ -357,7 +374,7 @@ class Estimator {
         category: "Database",
         label: `${name} (RDS ${engine} ${instanceClass}${multiAz ? ", Multi-AZ" : ""})`,
         resources: [db.address],
-        terms: [{ quantity: 1, unit: "instance", unitPrice: hourly.usd, basis: "hour" }],
+        terms: [{ quantity: 1, unit: "instance", unitPrice: hourly.usd, source: hourly.source, basis: "hour" }],
         factors,
       });
     } else {
@@ -369,7 +386,7 @@ class Estimator {
         category: "Database",
         label: `${name} storage (${storageType})`,
         resources: [db.address],
-        terms: [{ quantity: storage, unit: "GB", unitPrice: perGb.usd, basis: "month" }],
+        terms: [{ quantity: storage, unit: "GB", unitPrice: perGb.usd, source: perGb.source, basis: "month" }],
         factors,
       });
     } else {
@@ -415,7 +432,15 @@ class Estimator {
         category: "Networking",
         label: `NAT gateway ${String((nat.config.tags as Record<string, unknown> | undefined)?.Name ?? nat.name)}`,
         resources: [nat.address],
-        terms: [{ quantity: 1, unit: "gateway", unitPrice: this.prices.prices.natGateway.hour.usd, basis: "hour" }],
+        terms: [
+          {
+            quantity: 1,
+            unit: "gateway",
+            unitPrice: this.prices.prices.natGateway.hour.usd,
+            source: this.prices.prices.natGateway.hour.source,
+            basis: "hour",
+          },
+        ],
         factors:
           owners.length > 1 ? [{ value: 1 / owners.length, label: `1/${owners.length} (shared with ${others.join(", ")})` }] : [],
         note: users.length > 0 ? `shared network: ${system}'s tasks route through it` : "no task routes through it",
@@ -437,7 +462,7 @@ class Estimator {
       category: "Networking",
       label: `${name} (ALB)`,
       resources: [lb.address],
-      terms: [{ quantity: 1, unit: "ALB", unitPrice: alb.hour.usd, basis: "hour" }],
+      terms: [{ quantity: 1, unit: "ALB", unitPrice: alb.hour.usd, source: alb.hour.source, basis: "hour" }],
       factors: [],
     });
     this.add({
@@ -445,7 +470,9 @@ class Estimator {
       category: "Networking",
       label: `${name} capacity units`,
       resources: [lb.address],
-      terms: [{ quantity: this.assumptions.albLcu, unit: "LCU", unitPrice: alb.lcuHour.usd, basis: "hour" }],
+      terms: [
+        { quantity: this.assumptions.albLcu, unit: "LCU", unitPrice: alb.lcuHour.usd, source: alb.lcuHour.source, basis: "hour" },
+      ],
       factors: [],
       note: "costAssumptions.albLcu",
     });
@@ -457,7 +484,15 @@ class Estimator {
       category: "CloudWatch and other",
       label: `SSM parameter ${String(parameter.config.name ?? parameter.name)} (${String(parameter.config.tier)})`,
       resources: [parameter.address],
-      terms: [{ quantity: 1, unit: "parameter", unitPrice: this.prices.prices.ssm.advancedParameterMonth.usd, basis: "month" }],
+      terms: [
+        {
+          quantity: 1,
+          unit: "parameter",
+          unitPrice: this.prices.prices.ssm.advancedParameterMonth.usd,
+          source: this.prices.prices.ssm.advancedParameterMonth.source,
+          basis: "month",
+        },
+      ],
       factors: [],
     });
   }
@@ -487,7 +522,13 @@ class Estimator {
         nat,
         "Networking",
         "NAT data processing",
-        { quantity: a.natDataGbPerWeek, unit: "GB", unitPrice: p.natGateway.dataGb.usd, basis: "weekly-usage" },
+        {
+          quantity: a.natDataGbPerWeek,
+          unit: "GB",
+          unitPrice: p.natGateway.dataGb.usd,
+          source: p.natGateway.dataGb.source,
+          basis: "weekly-usage",
+        },
         "costAssumptions.natDataGbPerWeek",
       );
       const efs = of("efs");
@@ -495,7 +536,7 @@ class Estimator {
         efs,
         "Storage",
         `EFS Standard (${names(efs, "creation_token")})`,
-        { quantity: a.efsStoredGb, unit: "GB", unitPrice: p.efs.standardGbMonth.usd },
+        { quantity: a.efsStoredGb, unit: "GB", unitPrice: p.efs.standardGbMonth.usd, source: p.efs.standardGbMonth.source },
         "costAssumptions.efsStoredGb",
       );
       const s3 = of("s3");
@@ -503,7 +544,7 @@ class Estimator {
         s3,
         "Storage",
         `S3 Standard (${names(s3, "bucket")})`,
-        { quantity: a.s3StoredGb, unit: "GB", unitPrice: p.s3.standardGbMonth.usd },
+        { quantity: a.s3StoredGb, unit: "GB", unitPrice: p.s3.standardGbMonth.usd, source: p.s3.standardGbMonth.source },
         "costAssumptions.s3StoredGb",
       );
       const logs = of("logs");
@@ -515,6 +556,7 @@ class Estimator {
           quantity: a.cloudwatchLogsIngestedGbPerWeek,
           unit: "GB",
           unitPrice: p.cloudwatchLogs.ingestedGb.usd,
+          source: p.cloudwatchLogs.ingestedGb.source,
           basis: "weekly-usage",
         },
         "costAssumptions.cloudwatchLogsIngestedGbPerWeek",
@@ -523,7 +565,12 @@ class Estimator {
         logs,
         "CloudWatch and other",
         "CloudWatch Logs storage",
-        { quantity: a.cloudwatchLogsStoredGb, unit: "GB", unitPrice: p.cloudwatchLogs.storedGbMonth.usd },
+        {
+          quantity: a.cloudwatchLogsStoredGb,
+          unit: "GB",
+          unitPrice: p.cloudwatchLogs.storedGbMonth.usd,
+          source: p.cloudwatchLogs.storedGbMonth.source,
+        },
         "costAssumptions.cloudwatchLogsStoredGb",
       );
       const ecr = of("ecr");
@@ -531,7 +578,7 @@ class Estimator {
         ecr,
         "CloudWatch and other",
         `ECR storage (${names(ecr, "name")})`,
-        { quantity: a.ecrStoredGb, unit: "GB", unitPrice: p.ecr.storedGbMonth.usd },
+        { quantity: a.ecrStoredGb, unit: "GB", unitPrice: p.ecr.storedGbMonth.usd, source: p.ecr.storedGbMonth.source },
         "costAssumptions.ecrStoredGb",
       );
       const alarms = of("alarms");
@@ -553,7 +600,7 @@ class Estimator {
           alarmsOfKind,
           "CloudWatch and other",
           `CloudWatch alarms (${alarmsOfKind.length} alarm${alarmsOfKind.length === 1 ? "" : "s"}${highResolution ? ", high resolution" : ""})`,
-          { quantity: count, unit: "alarm metrics", unitPrice: price.usd },
+          { quantity: count, unit: "alarm metrics", unitPrice: price.usd, source: price.source },
           "one charge per metric an alarm evaluates",
         );
       }

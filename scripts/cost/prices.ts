@@ -6,7 +6,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { z } from "zod";
 
-const usd = z.strictObject({ usd: z.number().min(0), source: z.string().min(1) });
+const usd = z.strictObject({ usd: z.number().min(0), source: z.string().min(1), note: z.string().min(1).optional() });
 const reasons = z.record(z.string().regex(/^[a-z0-9]+_[a-z0-9_]+$/, "not a Terraform resource type"), z.string().min(1));
 
 export const priceListSchema = z.strictObject({

@@ -1,6 +1,6 @@
 /** Text views of an estimate: the cost table of one environment, and two environments side by side. */
 import type { SystemName } from "../review/synthesized";
-import { amount, CATEGORIES, categoryTotals, type Estimate, formula, total, type Unestimated } from "./estimate";
+import { amount, CATEGORIES, categoryTotals, type Estimate, formula, seedScope, total, type Unestimated } from "./estimate";
 
 export type SystemSelection = SystemName | "all";
 
@@ -64,6 +64,16 @@ export function renderReport(estimate: Estimate, environment: string, selection:
   out.push(`${"-".repeat(w0)}  ${"-".repeat(w2)}  ${"-".repeat(w3)}  ${"-".repeat(18)}`);
   for (const [label, text, weekly, monthly] of rows) {
     out.push(`${pad(label, w0)}  ${lpad(weekly, w2)}  ${lpad(monthly, w3)}  ${text}`.trimEnd());
+  }
+
+  // Seed 000's table, reproduced: the items priced only at the seed's own prices, and the rest.
+  const scope = seedScope(estimate, "week", systems);
+  if (scope.beyond.length > 0) {
+    out.push(
+      "",
+      `At seed 000's prices only (the items its Cost Breakdown has): ${usd(scope.total)} a week. Beyond the seed's table, ` +
+        `priced from AWS's price pages: ${scope.beyond.map((i) => `${i.label} ${usd(amount(i, "week", estimate))}`).join("; ")}.`,
+    );
   }
 
   const unpriced = estimate.unpriced.filter((g) => systems.includes(g.system));
