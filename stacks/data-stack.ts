@@ -357,7 +357,11 @@ export class DataStack extends AppStack {
       valueWo: valueWriteOnly,
       valueWoVersion: version,
       tags,
-      lifecycle: replacedWith ? { replaceTriggeredBy: [replacedWith] } : undefined,
+      // A bare address: Terraform's JSON syntax reads this list as references, and rejects the
+      // "${...}" interpolation cdktf would render for a resource object (OpenTofu validate found it).
+      lifecycle: replacedWith
+        ? { replaceTriggeredBy: [`${replacedWith.terraformResourceType}.${this.getLogicalId(replacedWith)}`] }
+        : undefined,
     });
     return { name, arn: parameter.arn };
   }

@@ -77,7 +77,7 @@ describe.each(["hackathon", "learner-lab", "production"] as const)("data stack i
     );
     const trigger = (name: string) => byName[name].lifecycle?.replace_triggered_by;
     for (const name of ["/alerta-utec-airflow/db/password", "/alerta-utec-airflow/db/sql-alchemy-conn"]) {
-      expect(trigger(name)).toEqual([expect.stringMatching(/^\$\{aws_db_instance\.airflow-db_instance_\w+\}$/)]);
+      expect(trigger(name)).toEqual([expect.stringMatching(/^aws_db_instance\.airflow-db_instance_\w+$/)]);
     }
     expect(trigger("/proyecto-nube/database-url")).toEqual([
       expect.stringMatching(/^\$\{aws_db_instance\.video-db_instance_\w+\}$/),
