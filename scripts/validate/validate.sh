@@ -84,7 +84,9 @@ export TF_CLI_CONFIG_FILE="$cache/tofurc" TF_IN_AUTOMATION=1 CHECKPOINT_DISABLE=
 failed=0
 checked=0
 for stack_json in "$root"/cdktf.out/env/*/stacks/*/cdk.tf.json; do
-  name=$(echo "$stack_json" | sed 's|.*/env/\([^/]*\)/stacks/\([^/]*\)/.*|\1/\2|')
+  relative=${stack_json#"$root"/cdktf.out/env/}     # <environment>/stacks/<stack>/cdk.tf.json
+  name=${relative%/cdk.tf.json}
+  name=${name/\/stacks\//\/}
   work="$cache/work/$name"
   rm -rf "$work" && mkdir -p "$work" && cp "$stack_json" "$work/"
   if (cd "$work" && "$tofu" init -backend=false -input=false -no-color >init.log 2>&1 && "$tofu" validate -no-color >validate.log 2>&1); then
