@@ -1,6 +1,6 @@
 import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
 import { CloudwatchMetricAlarm } from "@cdktf/provider-aws/lib/cloudwatch-metric-alarm";
-import { TerraformOutput, TerraformResource } from "cdktf";
+import { TerraformOutput } from "cdktf";
 import type { Construct } from "constructs";
 import { PROJECT_ROOT } from "../config/load";
 import type { Config } from "../config/schema";
@@ -9,7 +9,8 @@ import { ContainerImage } from "../modules/container-image";
 import { FargateCluster } from "../modules/fargate-cluster";
 import { type EfsVolume, FargateService } from "../modules/fargate-service";
 import { ImageRepository } from "../modules/image-repository";
-import { type PolicyStatement, ServiceRole } from "../modules/service-role";
+import type { PolicyStatement } from "../modules/service-role";
+import { TaskRoles } from "../modules/task-roles";
 import { WebLoadBalancer } from "../modules/web-load-balancer";
 import { AppStack } from "./app-stack";
 import type { AirflowDataOutputs } from "./data-outputs";
@@ -26,7 +27,6 @@ export const AIRFLOW_LOG_GROUP = `/ecs/${AIRFLOW_NAME}`;
 const AIRFLOW_HOME = "/opt/airflow";
 /** ECR keeps this many images; older ones (and their timestamp tags) expire. */
 const KEPT_IMAGES = 5;
-const ECS_TASKS_PRINCIPAL = "ecs-tasks.amazonaws.com";
 
 export interface AirflowStackProps {
   readonly config: Config;
@@ -163,27 +163,12 @@ export class AirflowStack extends AppStack {
 
     // ---- IAM -----------------------------------------------------------------------------------
     const policies = airflowPolicies({ imagePull: imageRepository.pullStatements(), logGroupArn: logGroup.arn, data });
-    const existingRoleName = config.iam.mode === "existing-role" ? config.iam.roleName : undefined;
-    const role = (roleId: string, name: string, statements: PolicyStatement[]) =>
-      new ServiceRole(this, roleId, { name, assumedBy: ECS_TASKS_PRINCIPAL, statements, existingRoleName });
-    // One borrowed role (LabRole) must serve as execution and task role alike: it is looked up
-    // once, and its statements list everything it must allow.
-    const roles = existingRoleName
-      ? (() => {
-          const shared = role("existing-role", existingRoleName, [...policies.execution, ...policies.schedulerTask]);
-          return { execution: shared, webserverTask: shared, schedulerTask: shared };
-        })()
-      : {
-          execution: role("execution-role", `${AIRFLOW_NAME}-execution`, policies.execution),
-          webserverTask: role("webserver-task-role", `${AIRFLOW_NAME}-webserver-task`, policies.webserverTask),
-          schedulerTask: role("scheduler-task-role", `${AIRFLOW_NAME}-scheduler-task`, policies.schedulerTask),
-        };
-
-    // Tasks started before their role's inline policy exists fail to pull and trip the circuit
-    // breaker on the first deploy: the services wait for every IAM resource of their roles.
-    const iamResources = [...new Set([roles.execution, roles.webserverTask, roles.schedulerTask])].flatMap((r) =>
-      r.node.findAll().filter((c): c is TerraformResource => c instanceof TerraformResource),
-    );
+    const taskRoles = new TaskRoles(this, "roles", {
+      namePrefix: AIRFLOW_NAME,
+      policies,
+      existingRoleName: config.iam.mode === "existing-role" ? config.iam.roleName : undefined,
+    });
+    const { roles, iamResources } = taskRoles;
 
     // ---- Containers ----------------------------------------------------------------------------
     const volumes: EfsVolume[] = [
@@ -234,7 +219,7 @@ export class AirflowStack extends AppStack {
       logGroupName: logGroup.name,
       region: config.region,
       executionRole: roles.execution,
-      sharedRoleAllowed: existingRoleName !== undefined,
+      sharedRoleAllowed: taskRoles.borrowed,
       subnetIds: airflow.taskSubnets === "private" ? network.privateSubnetIds : network.publicSubnetIds,
       // Public subnets have no NAT: a public IP is how tasks there reach ECR, SSM and the AWS APIs.
       assignPublicIp: airflow.taskSubnets === "public",

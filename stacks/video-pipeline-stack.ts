@@ -1,6 +1,6 @@
 import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
 import { CloudwatchMetricAlarm } from "@cdktf/provider-aws/lib/cloudwatch-metric-alarm";
-import { TerraformOutput, TerraformResource } from "cdktf";
+import { TerraformOutput } from "cdktf";
 import type { Construct } from "constructs";
 import { PROJECT_ROOT } from "../config/load";
 import type { Config } from "../config/schema";
@@ -10,7 +10,8 @@ import { FargateCluster } from "../modules/fargate-cluster";
 import { FargateService } from "../modules/fargate-service";
 import { ImageRepository } from "../modules/image-repository";
 import { QueueDepthScaling } from "../modules/queue-depth-scaling";
-import { type PolicyStatement, ServiceRole } from "../modules/service-role";
+import type { PolicyStatement } from "../modules/service-role";
+import { TaskRoles } from "../modules/task-roles";
 import { WebLoadBalancer } from "../modules/web-load-balancer";
 import { AppStack } from "./app-stack";
 import type { VideoDataOutputs } from "./data-outputs";
@@ -47,7 +48,6 @@ export const WORKER_COMMAND = [
 export const WORKER_STOP_TIMEOUT_SECONDS = 120;
 /** ECR keeps this many images; older ones expire. */
 const KEPT_IMAGES = 10;
-const ECS_TASKS_PRINCIPAL = "ecs-tasks.amazonaws.com";
 /** The ALB alarms' threshold: this many 5XX responses in 5 minutes. */
 const SERVER_ERRORS_PER_5_MINUTES = 10;
 
@@ -183,32 +183,12 @@ export class VideoPipelineStack extends AppStack {
       logGroupArns: [webLogs.arn, workerLogs.arn],
       data,
     });
-    const existingRoleName = config.iam.mode === "existing-role" ? config.iam.roleName : undefined;
-    const role = (roleId: string, name: string, statements: PolicyStatement[]) =>
-      new ServiceRole(this, roleId, { name, assumedBy: ECS_TASKS_PRINCIPAL, statements, existingRoleName });
-    // A borrowed role (LabRole) serves as execution and task role of both services: it is
-    // looked up once, and its statements list everything it must allow.
-    const roles = existingRoleName
-      ? (() => {
-          const shared = role("existing-role", existingRoleName, [
-            ...policies.execution,
-            ...policies.webTask,
-            ...policies.workerTask,
-          ]);
-          return { execution: shared, webTask: shared, workerTask: shared };
-        })()
-      : {
-          execution: role("execution-role", `${VIDEO_NAME}-execution`, policies.execution),
-          webTask: role("web-task-role", `${VIDEO_NAME}-web-task`, policies.webTask),
-          workerTask: role("worker-task-role", `${VIDEO_NAME}-worker-task`, policies.workerTask),
-        };
-
-    // Tasks started before their role's inline policy exists fail to pull or to read their
-    // secrets and trip the circuit breaker on the first deploy: the services wait for every IAM
-    // resource of their roles (none when the role is borrowed).
-    const iamResources = [...new Set([roles.execution, roles.webTask, roles.workerTask])].flatMap((r) =>
-      r.node.findAll().filter((c): c is TerraformResource => c instanceof TerraformResource),
-    );
+    const taskRoles = new TaskRoles(this, "roles", {
+      namePrefix: VIDEO_NAME,
+      policies,
+      existingRoleName: config.iam.mode === "existing-role" ? config.iam.roleName : undefined,
+    });
+    const { roles, iamResources } = taskRoles;
 
     // ---- Services ------------------------------------------------------------------------------
     const environment: Record<string, string> = {
@@ -226,7 +206,7 @@ export class VideoPipelineStack extends AppStack {
       cluster: { arn: cluster.arn, name: cluster.name },
       region: config.region,
       executionRole: roles.execution,
-      sharedRoleAllowed: existingRoleName !== undefined,
+      sharedRoleAllowed: taskRoles.borrowed,
       subnetIds: video.taskSubnets === "private" ? network.privateSubnetIds : network.publicSubnetIds,
       // Public subnets have no NAT: a public IP is how tasks there reach ECR, SSM, SQS and S3's API.
       assignPublicIp: video.taskSubnets === "public",

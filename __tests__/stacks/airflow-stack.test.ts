@@ -584,7 +584,7 @@ describe.each(["hackathon", "learner-lab", "production"] as const)("AirflowStack
     it("starts no task before the roles' policies exist", () => {
       for (const name of [WEBSERVER, SCHEDULER]) {
         expect(s.service(name).depends_on).toEqual(
-          expect.arrayContaining([expect.stringMatching(/^aws_iam_role_policy\.execution-role_/)]),
+          expect.arrayContaining([expect.stringMatching(/^aws_iam_role_policy\.roles_execution-role_/)]),
         );
       }
     });

@@ -79,9 +79,7 @@ describe.each(["hackathon", "learner-lab", "production"] as const)("data stack i
     for (const name of ["/alerta-utec-airflow/db/password", "/alerta-utec-airflow/db/sql-alchemy-conn"]) {
       expect(trigger(name)).toEqual([expect.stringMatching(/^aws_db_instance\.airflow-db_instance_\w+$/)]);
     }
-    expect(trigger("/proyecto-nube/database-url")).toEqual([
-      expect.stringMatching(/^aws_db_instance\.video-db_instance_\w+$/),
-    ]);
+    expect(trigger("/proyecto-nube/database-url")).toEqual([expect.stringMatching(/^aws_db_instance\.video-db_instance_\w+$/)]);
     expect(trigger("/alerta-utec-airflow/webserver/secret-key")).toBeUndefined();
   });
 

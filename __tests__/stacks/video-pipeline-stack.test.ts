@@ -463,7 +463,7 @@ describe.each(["hackathon", "learner-lab", "production"] as const)("VideoPipelin
       it("borrows LabRole as execution and task role of both services and creates no IAM resource", () => {
         expect(Object.keys(s.json.resource ?? {}).filter((type) => type.startsWith("aws_iam_"))).toEqual([]);
         expect(Object.values(s.json.data?.aws_iam_role ?? {})).toEqual([expect.objectContaining({ name: "LabRole" })]);
-        const labRole = expect.stringMatching(/^\$\{data\.aws_iam_role\.existing-role_existing_\w+\.arn\}$/);
+        const labRole = expect.stringMatching(/^\$\{data\.aws_iam_role\.roles_existing-role_existing_\w+\.arn\}$/);
         for (const family of [WEB, WORKER]) {
           expect(s.one("aws_ecs_task_definition", "family", family)).toMatchObject({
             execution_role_arn: labRole,
@@ -490,10 +490,10 @@ describe.each(["hackathon", "learner-lab", "production"] as const)("VideoPipelin
       expect(s.json.data?.aws_iam_role).toBeUndefined();
       const web = s.one("aws_ecs_task_definition", "family", WEB);
       const worker = s.one("aws_ecs_task_definition", "family", WORKER);
-      expect(web.execution_role_arn).toMatch(/aws_iam_role\.execution-role_/);
+      expect(web.execution_role_arn).toMatch(/aws_iam_role\.roles_execution-role_/);
       expect(worker.execution_role_arn).toBe(web.execution_role_arn);
-      expect(web.task_role_arn).toMatch(/aws_iam_role\.web-task-role_/);
-      expect(worker.task_role_arn).toMatch(/aws_iam_role\.worker-task-role_/);
+      expect(web.task_role_arn).toMatch(/aws_iam_role\.roles_web-task-role_/);
+      expect(worker.task_role_arn).toMatch(/aws_iam_role\.roles_worker-task-role_/);
     });
 
     it("lets the execution role pull this repository, write its two log groups and read exactly the two secrets", () => {
