@@ -19,7 +19,7 @@ import { PostgresDatabase } from "../modules/postgres-database";
 import { PrivateBucket } from "../modules/private-bucket";
 import { ServiceRole } from "../modules/service-role";
 import { AppStack } from "./app-stack";
-import type { AirflowDataOutputs, SecretParameter, VideoDataOutputs } from "./data-outputs";
+import type { AirflowDataOutputs, DatabaseOutputs, SecretParameter, VideoDataOutputs } from "./data-outputs";
 import type { NetworkOutputs } from "./network-stack";
 import { PORTS } from "./ports";
 
@@ -77,20 +77,14 @@ export class DataStack extends AppStack {
   private airflowData(config: Config, network: NetworkOutputs): AirflowDataOutputs {
     const tags = { system: "airflow" };
     const { data } = config;
-    const dbPassword = new GeneratedSecret(this, { name: "airflow_db_password" });
-    const database = new PostgresDatabase(this, "airflow-db", {
+    const { instance: database, password: dbPassword } = this.database(config, network, {
+      id: "airflow-db",
       identifier: AIRFLOW_NAME,
       databaseName: "airflow",
-      username: "airflow",
-      passwordWriteOnly: dbPassword.value,
-      passwordVersion: data.credentialsVersion,
-      subnetIds: network.privateSubnetIds,
-      securityGroupId: network.securityGroupIds["airflow-db"],
+      securityGroup: "airflow-db",
       settings: data.airflowDatabase,
-      port: PORTS.postgres,
-      monitoringRoleArn: this.monitoringRoleArn,
       tags,
-    }).instance;
+    });
 
     // Seed 000's parameters, plus the three the containers need whole.
     const parameter = (path: string, value: string) =>
@@ -196,13 +190,7 @@ export class DataStack extends AppStack {
         : new SesEmailIdentity(this, "reports-recipient", { email: data.reports.recipientAddress });
 
     return {
-      database: {
-        address: database.address,
-        port: PORTS.postgres,
-        databaseName: database.dbName,
-        username: database.username,
-        identifier: database.identifier,
-      },
+      database: databaseOutputs(database),
       efs: {
         fileSystemId: fileSystem.id,
         fileSystemArn: fileSystem.arn,
@@ -261,20 +249,14 @@ export class DataStack extends AppStack {
   private videoData(config: Config, network: NetworkOutputs): VideoDataOutputs {
     const tags = { system: "video-pipeline" };
     const { data } = config;
-    const dbPassword = new GeneratedSecret(this, { name: "video_db_password" });
-    const database = new PostgresDatabase(this, "video-db", {
+    const { instance: database, password: dbPassword } = this.database(config, network, {
+      id: "video-db",
       identifier: VIDEO_NAME,
       databaseName: "proyecto_nube",
-      username: "proyecto_nube",
-      passwordWriteOnly: dbPassword.value,
-      passwordVersion: data.credentialsVersion,
-      subnetIds: network.privateSubnetIds,
-      securityGroupId: network.securityGroupIds["video-db"],
+      securityGroup: "video-db",
       settings: data.videoDatabase,
-      port: PORTS.postgres,
-      monitoringRoleArn: this.monitoringRoleArn,
       tags,
-    }).instance;
+    });
     const secret = (path: string, valueWriteOnly: string, replacedWith?: DbInstance) =>
       this.secureParameter(`/${VIDEO_NAME}${path}`, valueWriteOnly, data.credentialsVersion, tags, replacedWith);
     const secrets = {
@@ -320,13 +302,7 @@ export class DataStack extends AppStack {
     });
 
     return {
-      database: {
-        address: database.address,
-        port: PORTS.postgres,
-        databaseName: database.dbName,
-        username: database.username,
-        identifier: database.identifier,
-      },
+      database: databaseOutputs(database),
       bucket: { name: bucket.bucket, arn: bucket.arn },
       queue: {
         name: mainQueue.name,
@@ -337,6 +313,37 @@ export class DataStack extends AppStack {
       deadLetterQueue: { name: deadLetterQueue.name, arn: deadLetterQueue.arn },
       secrets,
     };
+  }
+
+  /** A PostgreSQL instance in the private subnets with a generated master password. */
+  private database(
+    config: Config,
+    network: NetworkOutputs,
+    db: {
+      readonly id: string;
+      readonly identifier: string;
+      /** Also the master user's name. */
+      readonly databaseName: string;
+      readonly securityGroup: "airflow-db" | "video-db";
+      readonly settings: Config["data"]["airflowDatabase"];
+      readonly tags: Record<string, string>;
+    },
+  ): { instance: DbInstance; password: GeneratedSecret } {
+    const password = new GeneratedSecret(this, { name: `${db.id.replace(/-/g, "_")}_password` });
+    const instance = new PostgresDatabase(this, db.id, {
+      identifier: db.identifier,
+      databaseName: db.databaseName,
+      username: db.databaseName,
+      passwordWriteOnly: password.value,
+      passwordVersion: config.data.credentialsVersion,
+      subnetIds: network.privateSubnetIds,
+      securityGroupId: network.securityGroupIds[db.securityGroup],
+      settings: db.settings,
+      port: PORTS.postgres,
+      monitoringRoleArn: this.monitoringRoleArn,
+      tags: db.tags,
+    }).instance;
+    return { instance, password };
   }
 
   /**
@@ -365,4 +372,14 @@ export class DataStack extends AppStack {
     });
     return { name, arn: parameter.arn };
   }
+}
+
+function databaseOutputs(instance: DbInstance): DatabaseOutputs {
+  return {
+    address: instance.address,
+    port: PORTS.postgres,
+    databaseName: instance.dbName,
+    username: instance.username,
+    identifier: instance.identifier,
+  };
 }
