@@ -139,6 +139,19 @@ describe("environment configuration", () => {
     );
   });
 
+  it("rejects an image build context or Dockerfile that does not exist", () => {
+    expect(
+      problemsAfter((c) => {
+        c.airflow.image.dockerfile = "docker/airflow/Dockerfil";
+        c.videoPipeline.image = { source: "build", context: "../no-such-app", dockerfile: "../no-such-app/Dockerfile" };
+      }),
+    ).toEqual([
+      'airflow.image.dockerfile: no such file (got "docker/airflow/Dockerfil"; expected a Dockerfile, relative to the repository root)',
+      'videoPipeline.image.context: no such folder (got "../no-such-app"; expected a folder, relative to the repository root)',
+      'videoPipeline.image.dockerfile: no such file (got "../no-such-app/Dockerfile"; expected a Dockerfile, relative to the repository root)',
+    ]);
+  });
+
   it("rejects an unknown image source, listing the known ones", () => {
     expect(problemsAfter((c) => (c.videoPipeline.image = { source: "git" }))).toEqual([
       'videoPipeline.image.source: not an allowed value (got "git"; expected "build", "ecr", "uri")',

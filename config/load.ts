@@ -82,7 +82,7 @@ export function parseConfig(text: string, source: string, environment: Environme
   // Cross-field checks run even when the schema failed, so one run reports every mistake; a
   // finding under a path the schema already rejected is dropped as a consequence of that error.
   const rejected = problems.map((p) => p.path);
-  for (const extra of crossFieldProblems(raw as Config)) {
+  for (const extra of crossFieldProblems(raw as Config, PROJECT_ROOT)) {
     if (!rejected.some((path) => extra.path === path || extra.path.startsWith(`${path}.`) || path.startsWith(`${extra.path}.`))) {
       problems.push(extra);
     }

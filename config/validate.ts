@@ -2,6 +2,8 @@
  * Checks that span several fields (CIDR arithmetic, Fargate sizes, placement vs NAT) and that a
  * JSON Schema cannot express. Each problem names its path, the value given and what is allowed.
  */
+import { existsSync, statSync } from "node:fs";
+import { resolve } from "node:path";
 import ipaddr from "ipaddr.js";
 import { fargateSizeProblem } from "../modules/fargate-sizes";
 import type { Config } from "./schema";
@@ -29,17 +31,33 @@ const overlaps = (a: Cidr, b: Cidr): boolean => contains(a, b) || contains(b, a)
 
 type Report = (path: string, problem: string, got: unknown, expected: string) => void;
 
+/** An image that provider-docker builds needs its build context and Dockerfile on this machine. */
+function checkImageSources(config: Config, report: Report, projectRoot: string): void {
+  for (const system of ["airflow", "videoPipeline"] as const) {
+    const image = config[system].image;
+    if (image.source !== "build") continue;
+    const context = resolve(projectRoot, image.context);
+    if (!existsSync(context) || !statSync(context).isDirectory()) {
+      report(`${system}.image.context`, "no such folder", image.context, "a folder, relative to the repository root");
+    }
+    if (!existsSync(resolve(projectRoot, image.dockerfile))) {
+      report(`${system}.image.dockerfile`, "no such file", image.dockerfile, "a Dockerfile, relative to the repository root");
+    }
+  }
+}
+
 /**
  * Runs every cross-field check on a config that may still hold schema errors elsewhere, so that
  * one run reports all mistakes. A check whose inputs are malformed is skipped: the schema already
  * reported those fields.
  */
-export function crossFieldProblems(config: Config): ConfigProblem[] {
+export function crossFieldProblems(config: Config, projectRoot: string): ConfigProblem[] {
   const problems: ConfigProblem[] = [];
   const report: Report = (path, problem, got, expected) => problems.push({ path, problem, got, expected });
-  for (const check of [checkNetwork, checkPlacement, checkTaskSizes, checkCapacities, checkQueue, checkIam]) {
+  const checks = [checkNetwork, checkPlacement, checkTaskSizes, checkCapacities, checkQueue, checkIam, checkImageSources];
+  for (const check of checks) {
     try {
-      check(config, report);
+      check(config, report, projectRoot);
     } catch {
       // A field this check reads has the wrong shape; the schema's own message covers it.
     }
