@@ -148,6 +148,9 @@ export const configSchema = z
       logsBucket: z.strictObject({
         namePrefix: z.string().regex(/^[a-z0-9][a-z0-9-]{2,40}$/),
         expirationDays: z.number().int().min(1),
+        loadBalancerAccessLogs: z
+          .boolean()
+          .describe("Both load balancers write access logs under alb/ in this bucket (kept expirationDays)"),
       }),
       videoBucket: z.strictObject({
         namePrefix: z.string().regex(/^[a-z0-9][a-z0-9-]{2,40}$/),

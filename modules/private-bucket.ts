@@ -1,4 +1,7 @@
-import { DataAwsIamPolicyDocument } from "@cdktf/provider-aws/lib/data-aws-iam-policy-document";
+import {
+  DataAwsIamPolicyDocument,
+  type DataAwsIamPolicyDocumentStatement,
+} from "@cdktf/provider-aws/lib/data-aws-iam-policy-document";
 import { S3Bucket } from "@cdktf/provider-aws/lib/s3-bucket";
 import { S3BucketLifecycleConfiguration } from "@cdktf/provider-aws/lib/s3-bucket-lifecycle-configuration";
 import { S3BucketOwnershipControls } from "@cdktf/provider-aws/lib/s3-bucket-ownership-controls";
@@ -29,6 +32,14 @@ export interface PrivateBucketProps {
    * @default false
    */
   readonly forceDestroy?: boolean;
+  /**
+   * Statements added to the bucket policy next to the TLS-only deny (a bucket has one policy), with
+   * `resources` relative to the bucket's ARN, e.g. `/alb/AWSLogs/*`.
+   * @default - none
+   */
+  readonly policyStatements?: readonly (Omit<DataAwsIamPolicyDocumentStatement, "resources"> & {
+    readonly resourcesInBucket: readonly string[];
+  })[];
   /** Resource tags beyond the provider's default tags. @default - none */
   readonly tags?: Readonly<Record<string, string>>;
 }
@@ -102,6 +113,10 @@ export class PrivateBucket extends Construct {
           principals: [{ type: "*", identifiers: ["*"] }],
           condition: [{ test: "Bool", variable: "aws:SecureTransport", values: ["false"] }],
         },
+        ...(props.policyStatements ?? []).map(({ resourcesInBucket, ...statement }) => ({
+          ...statement,
+          resources: resourcesInBucket.map((path) => `${this.bucket.arn}${path}`),
+        })),
       ],
     });
     new S3BucketPolicy(this, "policy", { bucket, policy: tlsOnly.json });

@@ -32,7 +32,16 @@ export interface TargetHealthCheck {
   readonly matcher?: string;
 }
 
+/** Where the load balancer writes its access logs; the bucket's policy must let ELB write there. */
+export interface AccessLogsDestination {
+  readonly bucket: string;
+  /** Key prefix, without slashes at either end. */
+  readonly prefix: string;
+}
+
 export interface WebLoadBalancerProps {
+  /** @default - no access logs */
+  readonly accessLogs?: AccessLogsDestination;
   /** Name of the load balancer (at most 32 characters; 29 when the target group takes the default `<name>-tg`). */
   readonly name: string;
   /** Name of the target group (at most 32 characters). @default - `<name>-tg` */
@@ -101,6 +110,9 @@ export class WebLoadBalancer extends Construct {
       dropInvalidHeaderFields: true,
       enableDeletionProtection: props.deletionProtection ?? false,
       idleTimeout: props.idleTimeoutSeconds ?? 60,
+      accessLogs: props.accessLogs
+        ? { bucket: props.accessLogs.bucket, prefix: props.accessLogs.prefix, enabled: true }
+        : undefined,
     });
 
     const hc = props.healthCheck;

@@ -143,6 +143,7 @@ export class AirflowStack extends AppStack {
     const alarms = new AlarmTopic(this, "alarms", { topicName: `${AIRFLOW_NAME}-alarms`, email: config.alarmEmail });
 
     const loadBalancer = new WebLoadBalancer(this, "load-balancer", {
+      accessLogs: data.loadBalancerLogs,
       name: AIRFLOW_NAME,
       vpcId: network.vpcId,
       subnetIds: network.publicSubnetIds,

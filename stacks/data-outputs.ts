@@ -13,6 +13,13 @@ export interface DatabaseOutputs {
   readonly identifier: string;
 }
 
+/** Where a system's load balancer writes its access logs, when the environment keeps them. */
+export interface LoadBalancerLogsOutputs {
+  readonly bucket: string;
+  /** Key prefix for this system's load balancer. */
+  readonly prefix: string;
+}
+
 /** A secret an ECS task receives through `secrets` (valueFrom = SSM parameter ARN). */
 export interface SecretParameter {
   /** Parameter name, e.g. `/alerta-utec-airflow/db/sql-alchemy-conn`. */
@@ -32,6 +39,8 @@ export interface AirflowDataOutputs {
   };
   /** Logs and backups bucket (seed 000 section 7). */
   readonly logsBucket: { readonly name: string; readonly arn: string };
+  /** @default - the load balancer keeps no access logs */
+  readonly loadBalancerLogs?: LoadBalancerLogsOutputs;
   readonly incidentsTable: {
     readonly name: string;
     readonly arn: string;
@@ -72,6 +81,8 @@ export interface VideoDataOutputs {
     readonly visibilityTimeoutSeconds: number;
   };
   readonly deadLetterQueue: { readonly name: string; readonly arn: string };
+  /** @default - the load balancer keeps no access logs */
+  readonly loadBalancerLogs?: LoadBalancerLogsOutputs;
   readonly secrets: {
     /** -> DATABASE_URL. */
     readonly databaseUrl: SecretParameter;

@@ -1,4 +1,5 @@
 import { DataAwsDynamodbTable } from "@cdktf/provider-aws/lib/data-aws-dynamodb-table";
+import { DataAwsElbServiceAccount } from "@cdktf/provider-aws/lib/data-aws-elb-service-account";
 import { DataAwsIamPolicyDocument } from "@cdktf/provider-aws/lib/data-aws-iam-policy-document";
 import type { DbInstance } from "@cdktf/provider-aws/lib/db-instance";
 import { DynamodbTable } from "@cdktf/provider-aws/lib/dynamodb-table";
@@ -19,7 +20,13 @@ import { PostgresDatabase } from "../modules/postgres-database";
 import { PrivateBucket } from "../modules/private-bucket";
 import { ServiceRole } from "../modules/service-role";
 import { AppStack } from "./app-stack";
-import type { AirflowDataOutputs, DatabaseOutputs, SecretParameter, VideoDataOutputs } from "./data-outputs";
+import type {
+  AirflowDataOutputs,
+  DatabaseOutputs,
+  LoadBalancerLogsOutputs,
+  SecretParameter,
+  VideoDataOutputs,
+} from "./data-outputs";
 import type { NetworkOutputs } from "./network-stack";
 import { PORTS } from "./ports";
 
@@ -32,6 +39,9 @@ export const INCIDENT_INDEXES = {
   classification: { name: "classification-pending", hashKey: "classificationPending", rangeKey: "createdAt" },
   notification: { name: "notification-pending", hashKey: "notificationPending", rangeKey: "classifiedAt" },
 } as const;
+
+/** Key prefix of the load balancers' access logs in the logs bucket: `alb/<system>/AWSLogs/...`. */
+export const LOAD_BALANCER_LOGS_PREFIX = "alb";
 
 /** The owner Airflow's image runs as (uid 50000, gid 0), which owns the EFS directories. */
 const AIRFLOW_POSIX_USER = { uid: 50000, gid: 0 } as const;
@@ -53,6 +63,8 @@ export class DataStack extends AppStack {
   readonly airflow: AirflowDataOutputs;
   readonly video: VideoDataOutputs;
   private readonly monitoringRoleArn?: string;
+  /** The logs bucket's name when the load balancers write access logs to it. */
+  private loadBalancerLogsBucket?: string;
 
   constructor(scope: Construct, id: "data", props: DataStackProps) {
     super(scope, id, { config: props.config, system: "shared" });
@@ -166,8 +178,21 @@ export class DataStack extends AppStack {
       bucketName: `${data.logsBucket.namePrefix}-${config.uniqueSuffix}`,
       forceDestroy: data.forceDestroyBuckets,
       expirationDays: data.logsBucket.expirationDays,
+      // ALB access logs are delivered by the region's Elastic Load Balancing account.
+      policyStatements: data.logsBucket.loadBalancerAccessLogs
+        ? [
+            {
+              sid: "LoadBalancerAccessLogs",
+              effect: "Allow",
+              actions: ["s3:PutObject"],
+              principals: [{ type: "AWS", identifiers: [new DataAwsElbServiceAccount(this, "elb-account").arn] }],
+              resourcesInBucket: [`/${LOAD_BALANCER_LOGS_PREFIX}/*`],
+            },
+          ]
+        : undefined,
       tags,
     }).bucket;
+    if (data.logsBucket.loadBalancerAccessLogs) this.loadBalancerLogsBucket = logsBucket.bucket;
 
     const table = this.incidentsTable(config, tags);
     const topics = Object.fromEntries(
@@ -200,6 +225,7 @@ export class DataStack extends AppStack {
         logsAccessPointArn: logs.arn,
       },
       logsBucket: { name: logsBucket.bucket, arn: logsBucket.arn },
+      loadBalancerLogs: this.loadBalancerLogs(AIRFLOW_NAME),
       incidentsTable: {
         ...table,
         classificationIndexName: INCIDENT_INDEXES.classification.name,
@@ -311,8 +337,14 @@ export class DataStack extends AppStack {
         visibilityTimeoutSeconds: queue.visibilityTimeoutSeconds,
       },
       deadLetterQueue: { name: deadLetterQueue.name, arn: deadLetterQueue.arn },
+      loadBalancerLogs: this.loadBalancerLogs(VIDEO_NAME),
       secrets,
     };
+  }
+
+  private loadBalancerLogs(system: string): LoadBalancerLogsOutputs | undefined {
+    const bucket = this.loadBalancerLogsBucket;
+    return bucket ? { bucket, prefix: `${LOAD_BALANCER_LOGS_PREFIX}/${system}` } : undefined;
   }
 
   /** A PostgreSQL instance in the private subnets with a generated master password. */

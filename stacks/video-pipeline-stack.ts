@@ -160,6 +160,7 @@ export class VideoPipelineStack extends AppStack {
     const { cluster, capacityProviders } = new FargateCluster(this, "cluster", { name: VIDEO_NAME });
 
     const loadBalancer = new WebLoadBalancer(this, "load-balancer", {
+      accessLogs: data.loadBalancerLogs,
       name: VIDEO_LOAD_BALANCER_NAME,
       targetGroupName: VIDEO_TARGET_GROUP_NAME,
       vpcId: network.vpcId,

@@ -167,6 +167,31 @@ describe.each(["hackathon", "learner-lab", "production"] as const)("data stack i
     expect(roles.map((r) => r.name)).toEqual(production ? ["alerta-utec-rds-enhanced-monitoring"] : []);
   });
 
+  it(`${production ? "has" : "does not have"} both load balancers write access logs to the logs bucket, which lets ELB deliver them`, () => {
+    const documents = Object.values(env.stack("data").data?.aws_iam_policy_document ?? {}) as Resource[];
+    const delivery = documents.flatMap((d) => d.statement).filter((s: Resource) => s.sid === "LoadBalancerAccessLogs");
+    expect(delivery).toEqual(
+      production
+        ? [
+            expect.objectContaining({
+              effect: "Allow",
+              actions: ["s3:PutObject"],
+              principals: [{ type: "AWS", identifiers: [expect.stringMatching(/^\$\{data\.aws_elb_service_account\./)] }],
+              resources: [expect.stringMatching(/^\$\{aws_s3_bucket\.airflow-logs-bucket_\w+\.arn\}\/alb\/\*$/)],
+            }),
+          ]
+        : [],
+    );
+    for (const [stack, system] of [
+      ["airflow", "alerta-utec-airflow"],
+      ["video-pipeline", "proyecto-nube"],
+    ] as const) {
+      const [lb] = Object.values(env.resources<Resource>(stack, "aws_lb"));
+      if (production) expect(lb.access_logs).toMatchObject({ enabled: true, prefix: `alb/${system}` });
+      else expect(lb.access_logs).toBeUndefined();
+    }
+  });
+
   it("creates the queue with a dead-letter queue, encrypted, and a 1500 s visibility timeout", () => {
     const queues = Object.fromEntries(Object.values(env.resources<Resource>("data", "aws_sqs_queue")).map((q) => [q.name, q]));
     expect(queues["cola-nube"]).toMatchObject({ visibility_timeout_seconds: 1500, sqs_managed_sse_enabled: true });
