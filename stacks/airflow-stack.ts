@@ -15,7 +15,7 @@ import { WebLoadBalancer } from "../modules/web-load-balancer";
 import { AppStack } from "./app-stack";
 import type { AirflowDataOutputs } from "./data-outputs";
 import { AIRFLOW_NAME } from "./data-stack";
-import type { NetworkOutputs } from "./network-stack";
+import { type NetworkOutputs, taskPlacement } from "./network-stack";
 import { PORTS } from "./ports";
 
 /** CloudWatch namespace of the DAGs' metrics: their METRICS_NAMESPACE and the IAM condition. */
@@ -221,9 +221,7 @@ export class AirflowStack extends AppStack {
       region: config.region,
       executionRole: roles.execution,
       sharedRoleAllowed: taskRoles.borrowed,
-      subnetIds: airflow.taskSubnets === "private" ? network.privateSubnetIds : network.publicSubnetIds,
-      // Public subnets have no NAT: a public IP is how tasks there reach ECR, SSM and the AWS APIs.
-      assignPublicIp: airflow.taskSubnets === "public",
+      ...taskPlacement(network, airflow.taskSubnets),
       securityGroupIds: [network.securityGroupIds["airflow-tasks"]],
       platformVersion: config.fargatePlatformVersion,
     };

@@ -16,7 +16,7 @@ import { WebLoadBalancer } from "../modules/web-load-balancer";
 import { AppStack } from "./app-stack";
 import type { VideoDataOutputs } from "./data-outputs";
 import { VIDEO_NAME } from "./data-stack";
-import type { NetworkOutputs } from "./network-stack";
+import { type NetworkOutputs, taskPlacement } from "./network-stack";
 import { PORTS } from "./ports";
 
 /** Seed 002's names. */
@@ -208,9 +208,7 @@ export class VideoPipelineStack extends AppStack {
       region: config.region,
       executionRole: roles.execution,
       sharedRoleAllowed: taskRoles.borrowed,
-      subnetIds: video.taskSubnets === "private" ? network.privateSubnetIds : network.publicSubnetIds,
-      // Public subnets have no NAT: a public IP is how tasks there reach ECR, SSM, SQS and S3's API.
-      assignPublicIp: video.taskSubnets === "public",
+      ...taskPlacement(network, video.taskSubnets),
       securityGroupIds: [network.securityGroupIds["video-tasks"]],
       platformVersion: config.fargatePlatformVersion,
     };
