@@ -36,6 +36,11 @@ export type CostAssumptions = Config["costAssumptions"];
 /** The price file's `source` of the prices seed 000 itself uses. */
 export const SEED_PRICE_SOURCE = "seed-000";
 
+/** A term's unit price and where it comes from, read from one price-file entry. */
+function pricedAt(price: { readonly usd: number; readonly source: string }): Pick<Term, "unitPrice" | "source"> {
+  return { unitPrice: price.usd, source: price.source };
+}
+
 /** How a term's quantity turns into money over a period. */
 export type Basis = "hour" | "month" | "weekly-usage";
 
@@ -335,8 +340,8 @@ class Estimator {
         label: `${name} (ECS service, ${share.provider})`,
         resources: [service.address, taskDefinition.address],
         terms: [
-          { quantity: vcpu, unit: "vCPU", unitPrice: fargate.vcpuHour.usd, source: fargate.vcpuHour.source, basis: "hour" },
-          { quantity: gb, unit: "GB", unitPrice: fargate.gbHour.usd, source: fargate.gbHour.source, basis: "hour" },
+          { quantity: vcpu, unit: "vCPU", ...pricedAt(fargate.vcpuHour), basis: "hour" },
+          { quantity: gb, unit: "GB", ...pricedAt(fargate.gbHour), basis: "hour" },
         ],
         factors,
         note,
@@ -374,7 +379,7 @@ class Estimator {
         category: "Database",
         label: `${name} (RDS ${engine} ${instanceClass}${multiAz ? ", Multi-AZ" : ""})`,
         resources: [db.address],
-        terms: [{ quantity: 1, unit: "instance", unitPrice: hourly.usd, source: hourly.source, basis: "hour" }],
+        terms: [{ quantity: 1, unit: "instance", ...pricedAt(hourly), basis: "hour" }],
         factors,
       });
     } else {
@@ -386,7 +391,7 @@ class Estimator {
         category: "Database",
         label: `${name} storage (${storageType})`,
         resources: [db.address],
-        terms: [{ quantity: storage, unit: "GB", unitPrice: perGb.usd, source: perGb.source, basis: "month" }],
+        terms: [{ quantity: storage, unit: "GB", ...pricedAt(perGb), basis: "month" }],
         factors,
       });
     } else {
@@ -436,8 +441,7 @@ class Estimator {
           {
             quantity: 1,
             unit: "gateway",
-            unitPrice: this.prices.prices.natGateway.hour.usd,
-            source: this.prices.prices.natGateway.hour.source,
+            ...pricedAt(this.prices.prices.natGateway.hour),
             basis: "hour",
           },
         ],
@@ -462,7 +466,7 @@ class Estimator {
       category: "Networking",
       label: `${name} (ALB)`,
       resources: [lb.address],
-      terms: [{ quantity: 1, unit: "ALB", unitPrice: alb.hour.usd, source: alb.hour.source, basis: "hour" }],
+      terms: [{ quantity: 1, unit: "ALB", ...pricedAt(alb.hour), basis: "hour" }],
       factors: [],
     });
     this.add({
@@ -470,9 +474,7 @@ class Estimator {
       category: "Networking",
       label: `${name} capacity units`,
       resources: [lb.address],
-      terms: [
-        { quantity: this.assumptions.albLcu, unit: "LCU", unitPrice: alb.lcuHour.usd, source: alb.lcuHour.source, basis: "hour" },
-      ],
+      terms: [{ quantity: this.assumptions.albLcu, unit: "LCU", ...pricedAt(alb.lcuHour), basis: "hour" }],
       factors: [],
       note: "costAssumptions.albLcu",
     });
@@ -488,8 +490,7 @@ class Estimator {
         {
           quantity: 1,
           unit: "parameter",
-          unitPrice: this.prices.prices.ssm.advancedParameterMonth.usd,
-          source: this.prices.prices.ssm.advancedParameterMonth.source,
+          ...pricedAt(this.prices.prices.ssm.advancedParameterMonth),
           basis: "month",
         },
       ],
@@ -525,8 +526,7 @@ class Estimator {
         {
           quantity: a.natDataGbPerWeek,
           unit: "GB",
-          unitPrice: p.natGateway.dataGb.usd,
-          source: p.natGateway.dataGb.source,
+          ...pricedAt(p.natGateway.dataGb),
           basis: "weekly-usage",
         },
         "costAssumptions.natDataGbPerWeek",
@@ -536,7 +536,7 @@ class Estimator {
         efs,
         "Storage",
         `EFS Standard (${names(efs, "creation_token")})`,
-        { quantity: a.efsStoredGb, unit: "GB", unitPrice: p.efs.standardGbMonth.usd, source: p.efs.standardGbMonth.source },
+        { quantity: a.efsStoredGb, unit: "GB", ...pricedAt(p.efs.standardGbMonth) },
         "costAssumptions.efsStoredGb",
       );
       const s3 = of("s3");
@@ -544,7 +544,7 @@ class Estimator {
         s3,
         "Storage",
         `S3 Standard (${names(s3, "bucket")})`,
-        { quantity: a.s3StoredGb, unit: "GB", unitPrice: p.s3.standardGbMonth.usd, source: p.s3.standardGbMonth.source },
+        { quantity: a.s3StoredGb, unit: "GB", ...pricedAt(p.s3.standardGbMonth) },
         "costAssumptions.s3StoredGb",
       );
       const logs = of("logs");
@@ -555,8 +555,7 @@ class Estimator {
         {
           quantity: a.cloudwatchLogsIngestedGbPerWeek,
           unit: "GB",
-          unitPrice: p.cloudwatchLogs.ingestedGb.usd,
-          source: p.cloudwatchLogs.ingestedGb.source,
+          ...pricedAt(p.cloudwatchLogs.ingestedGb),
           basis: "weekly-usage",
         },
         "costAssumptions.cloudwatchLogsIngestedGbPerWeek",
@@ -568,8 +567,7 @@ class Estimator {
         {
           quantity: a.cloudwatchLogsStoredGb,
           unit: "GB",
-          unitPrice: p.cloudwatchLogs.storedGbMonth.usd,
-          source: p.cloudwatchLogs.storedGbMonth.source,
+          ...pricedAt(p.cloudwatchLogs.storedGbMonth),
         },
         "costAssumptions.cloudwatchLogsStoredGb",
       );
@@ -578,7 +576,7 @@ class Estimator {
         ecr,
         "CloudWatch and other",
         `ECR storage (${names(ecr, "name")})`,
-        { quantity: a.ecrStoredGb, unit: "GB", unitPrice: p.ecr.storedGbMonth.usd, source: p.ecr.storedGbMonth.source },
+        { quantity: a.ecrStoredGb, unit: "GB", ...pricedAt(p.ecr.storedGbMonth) },
         "costAssumptions.ecrStoredGb",
       );
       const alarms = of("alarms");
@@ -600,7 +598,7 @@ class Estimator {
           alarmsOfKind,
           "CloudWatch and other",
           `CloudWatch alarms (${alarmsOfKind.length} alarm${alarmsOfKind.length === 1 ? "" : "s"}${highResolution ? ", high resolution" : ""})`,
-          { quantity: count, unit: "alarm metrics", unitPrice: price.usd, source: price.source },
+          { quantity: count, unit: "alarm metrics", ...pricedAt(price) },
           "one charge per metric an alarm evaluates",
         );
       }
