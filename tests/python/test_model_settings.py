@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
 
 import pytest
 
 from alerta_utec.model import Incident, MalformedIncidentError, format_timestamp, parse_timestamp
-from alerta_utec.settings import Settings, SettingsError
+from alerta_utec.settings import ENV_VARS, Settings, SettingsError
 
 from support import new_incident
 
@@ -92,3 +94,13 @@ def test_clients_retry_throttling_with_backoff_in_the_configured_region() -> Non
     client = aws.client("dynamodb", Settings.from_environ({"AWS_DEFAULT_REGION": "sa-east-1"}))
     assert client.meta.region_name == "sa-east-1"
     assert client.meta.config.retries == {"mode": "standard", "total_max_attempts": 10}
+
+
+def test_settings_read_exactly_the_variables_docs_contracts_lists() -> None:
+    # The airflow stack's Jest test checks it sets every variable of this table; this side checks
+    # the DAGs read the same names, so a rename on either side fails a test.
+    contracts = Path(__file__).resolve().parents[2] / "docs" / "CONTRACTS.md"
+    rows = [line for line in contracts.read_text().splitlines() if re.match(r"^\|\s*`[A-Z_]+`", line)]
+    documented = {name for row in rows for name in re.findall(r"`([A-Z][A-Z0-9_]+)`", row.split("|")[1])}
+    assert len(documented) == 11
+    assert set(ENV_VARS.values()) == documented
