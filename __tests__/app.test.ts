@@ -37,6 +37,10 @@ describe("the app", () => {
     expect(JSON.stringify(state.data)).toContain('"variable":"aws:SecureTransport"');
   });
 
+  it("makes every stack require the Terraform the data stack's write-only arguments need", () => {
+    for (const stack of STACK_IDS) expect(env.stack(stack).terraform?.required_version).toBe(">= 1.11.0");
+  });
+
   it("declares the stack ids the README documents, in deployment order", () => {
     expect(STACK_IDS).toEqual(["state", "network", "data", "airflow", "video-pipeline"]);
   });

@@ -1,17 +1,26 @@
 /**
  * Synthesizes each committed environment once for the whole Jest run (see helpers.ts), through
  * bin/app.js exactly as a user would, the three in parallel so both cores work while Jest waits.
+ * PATH holds nothing but Node: synthesis must not need Terraform, Docker or any other program
+ * (reviewers and CI have none), and a dependency that shells out fails here instead of there.
  */
 import { spawn } from "node:child_process";
-import { mkdirSync, rmSync } from "node:fs";
+import { mkdirSync, rmSync, symlinkSync } from "node:fs";
 import { join } from "node:path";
 import { ENVIRONMENTS } from "../config/schema";
 import { SYNTH_CACHE_DIR } from "./helpers";
 
+const NODE_ONLY_PATH = join(SYNTH_CACHE_DIR, "bin");
+
 function synthesize(environment: string): Promise<void> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [join(__dirname, "..", "bin", "app.js")], {
-      env: { ...process.env, DEPLOY_ENV: environment, CDKTF_OUTDIR: join(SYNTH_CACHE_DIR, environment) },
+      env: {
+        ...process.env,
+        PATH: NODE_ONLY_PATH,
+        DEPLOY_ENV: environment,
+        CDKTF_OUTDIR: join(SYNTH_CACHE_DIR, environment),
+      },
       stdio: ["ignore", "ignore", "pipe"],
     });
     let stderr = "";
@@ -27,7 +36,8 @@ function synthesize(environment: string): Promise<void> {
 
 export default async function globalSetup(): Promise<void> {
   rmSync(SYNTH_CACHE_DIR, { recursive: true, force: true });
-  mkdirSync(SYNTH_CACHE_DIR, { recursive: true });
+  mkdirSync(NODE_ONLY_PATH, { recursive: true });
+  symlinkSync(process.execPath, join(NODE_ONLY_PATH, "node"));
   // bin/app.js bundles first when the sources changed; do that once, not three times at once.
   await synthesize(ENVIRONMENTS[0]);
   await Promise.all(ENVIRONMENTS.slice(1).map(synthesize));

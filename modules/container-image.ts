@@ -12,9 +12,10 @@ import { DataAwsEcrAuthorizationToken } from "@cdktf/provider-aws/lib/data-aws-e
 import { Image } from "@cdktf/provider-docker/lib/image";
 import { DockerProvider } from "@cdktf/provider-docker/lib/provider";
 import { RegistryImage } from "@cdktf/provider-docker/lib/registry-image";
-import { App, DataResource, Fn, TerraformStack } from "cdktf";
+import { App, Fn, TerraformStack } from "cdktf";
 import { Construct } from "constructs";
 import type { ImageSourceConfig } from "../config/schema";
+import { StoredTimestamp } from "./stored-timestamp";
 
 /** Fargate tasks run on X86_64 (modules/fargate-service.ts); build for it on any machine. */
 export const IMAGE_PLATFORM = "linux/amd64";
@@ -230,12 +231,8 @@ export class ContainerImage extends Construct {
 
     // Build time, fixed when the inputs change: `timestamp()` is stored once and ignored after,
     // so plans without changes stay empty instead of retagging on every run.
-    const builtAt = new DataResource(this, "built-at", {
-      input: { time: Fn.timestamp() },
-      triggersReplace: { contentHash },
-      lifecycle: { ignoreChanges: ["input"] },
-    });
-    const versionTag = `v${Fn.formatdate("YYYYMMDD-hhmmss", builtAt.output.lookup("time"))}`;
+    const builtAt = new StoredTimestamp(this, "built-at", { replaceWhen: { contentHash } });
+    const versionTag = `v${Fn.formatdate("YYYYMMDD-hhmmss", builtAt.time)}`;
     this.versionTag = versionTag;
 
     // Terraform runs in <outdir>/stacks/<stack>; a relative context keeps the plan identical on

@@ -7,6 +7,13 @@ import type { Config } from "../config/schema";
 export const STACK_IDS = ["state", "network", "data", "airflow", "video-pipeline"] as const;
 export type StackId = (typeof STACK_IDS)[number];
 
+/**
+ * Oldest Terraform every stack accepts: the data stack's ephemeral resources and write-only
+ * arguments need 1.11 (S3 native state locking needs 1.10, terraform_data 1.4). One minimum for
+ * all stacks, since one Terraform binary deploys them all.
+ */
+export const MINIMUM_TERRAFORM_VERSION = "1.11.0";
+
 /** Value of the `system` tag: which of the two systems a resource serves, or both. */
 export type SystemTag = "shared" | "airflow" | "video-pipeline";
 
@@ -26,6 +33,7 @@ export class AppStack extends TerraformStack {
 
   constructor(scope: Construct, id: StackId, props: AppStackProps) {
     super(scope, id);
+    this.addOverride("terraform.required_version", `>= ${MINIMUM_TERRAFORM_VERSION}`);
     this.config = props.config;
     const { config } = props;
     new AwsProvider(this, "aws", {

@@ -68,8 +68,6 @@ export class DataStack extends AppStack {
 
   constructor(scope: Construct, id: "data", props: DataStackProps) {
     super(scope, id, { config: props.config, system: "shared" });
-    // Ephemeral resources and write-only arguments need Terraform 1.11.
-    this.addOverride("terraform.required_version", ">= 1.11.0");
     this.monitoringRoleArn = this.enhancedMonitoringRole(props.config);
     this.airflow = this.airflowData(props.config, props.network);
     this.video = this.videoData(props.config, props.network);

@@ -68,7 +68,6 @@ describe.each(["hackathon", "learner-lab", "production"] as const)("data stack i
     expect(byName["/alerta-utec-airflow/db/sql-alchemy-conn"].value_wo).toMatch(
       /^postgresql\+psycopg2:\/\/\$\{aws_db_instance\.[^}]+\.username\}:\$\{ephemeral\.aws_secretsmanager_random_password\.airflow_db_password\.random_password\}@\$\{aws_db_instance\.[^}]+\.address\}:5432\/\$\{aws_db_instance\.[^}]+\.db_name\}\?sslmode=require$/,
     );
-    expect(env.stack("data").terraform?.required_version).toBe(">= 1.11.0");
   });
 
   it("replaces a password's parameters with its database, so both get the same new password", () => {
