@@ -6,6 +6,7 @@
 import { App } from "cdktf";
 import { ConfigError, loadConfig } from "./config/load";
 import type { Config } from "./config/schema";
+import { useLeanStackTraces } from "./modules/lean-stack-traces";
 import { AirflowStack } from "./stacks/airflow-stack";
 import { DataStack } from "./stacks/data-stack";
 import { NetworkStack } from "./stacks/network-stack";
@@ -25,6 +26,7 @@ export function buildApp(app: App, config: Config): App {
 }
 
 export function main(): void {
+  useLeanStackTraces();
   let config: Config;
   try {
     // DEPLOY_CONFIG_DIR: environment files kept outside the repository (and the tests' fixtures).

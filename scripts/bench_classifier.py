@@ -4,10 +4,15 @@
     .venv/bin/python scripts/bench_classifier.py --pending 10000
     .venv/bin/python scripts/bench_classifier.py --pending 100 --total 100000
     .venv/bin/python scripts/bench_classifier.py --pending 10000 --server   # moto_server over HTTP
+    .venv/bin/python scripts/bench_classifier.py --pending 10000 --floor    # + the emulator's floor
 
 Fills an incidents table (docs/CONTRACTS.md schema) with `--total` incidents of which `--pending`
 wait for classification, times one classifier run, and prints a JSON line: the run's seconds and
 how many items DynamoDB read (summed ScannedCount), which must follow the backlog, not the table.
+
+--floor also times the least any classifier must do on the same emulator: the same conditional
+write per pending incident, issued one after another on a second table filled alike, with no
+query, no classification and no threads. What the run takes beyond it is the classifier's share.
 """
 
 from __future__ import annotations
@@ -52,7 +57,7 @@ DESCRIPTIONS = (
 )
 
 
-def fill(dynamodb: object, pending: int, total: int) -> None:
+def fill(dynamodb: object, pending: int, total: int, table: str = "Incidents") -> None:
     def items():
         for number in range(total):
             description = DESCRIPTIONS[number % len(DESCRIPTIONS)]
@@ -61,7 +66,7 @@ def fill(dynamodb: object, pending: int, total: int) -> None:
             else:
                 yield classified_incident(number, notificationPending=None, notificationSent=True)
 
-    put_items(dynamodb, "Incidents", items())
+    put_items(dynamodb, table, items())
 
 
 def process_cpu_seconds(pid: int) -> float:
@@ -70,7 +75,22 @@ def process_cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def measure(pending: int, total: int, endpoint: str | None, server_pid: int | None = None) -> dict[str, object]:
+def emulator_floor(dynamodb: object, pending: int, total: int) -> float:
+    """Seconds for `pending` bare conditional writes (the classifier's one write per incident)."""
+    create_incidents_table(dynamodb, "Floor")
+    fill(dynamodb, pending, total, table="Floor")
+    store = IncidentStore(dynamodb, "Floor")
+    ids = [new_incident(number)["incidentId"] for number in range(pending)]
+    started = time.perf_counter()
+    for incident_id in ids:
+        if not store.mark_classified(incident_id, "otro", "low", "2026-01-01T00:00:00+00:00"):
+            raise RuntimeError(f"floor: {incident_id} was not pending")
+    return time.perf_counter() - started
+
+
+def measure(
+    pending: int, total: int, endpoint: str | None, server_pid: int | None = None, floor: bool = False
+) -> dict[str, object]:
     dynamodb = boto3.client("dynamodb", region_name=REGION, endpoint_url=endpoint, config=RETRIES)
     create_incidents_table(dynamodb)
     started = time.perf_counter()
@@ -90,6 +110,7 @@ def measure(pending: int, total: int, endpoint: str | None, server_pid: int | No
         # CPU of this process (client and, in-process, moto): the wall time without other load.
         "classifier_cpu_seconds": round(cpu_after - cpu_before, 2),
         **({"moto_server_cpu_seconds": round(server_cpu, 2)} if server_cpu is not None else {}),
+        **({"emulator_floor_seconds": round(emulator_floor(dynamodb, pending, total), 2)} if floor else {}),
         **summary,
     }
 
@@ -99,6 +120,7 @@ def main() -> int:
     parser.add_argument("--pending", type=int, default=10_000, help="incidents waiting for classification")
     parser.add_argument("--total", type=int, help="incidents in the table (default: --pending)")
     parser.add_argument("--server", action="store_true", help="go through moto_server over HTTP")
+    parser.add_argument("--floor", action="store_true", help="also time the bare conditional writes alone")
     args = parser.parse_args()
     total = max(args.total or args.pending, args.pending)
     os.environ.update(FAKE_CREDENTIALS)
@@ -121,13 +143,13 @@ def main() -> int:
                     break
                 except OSError:
                     time.sleep(0.2)
-            result = measure(args.pending, total, endpoint, server.pid)
+            result = measure(args.pending, total, endpoint, server.pid, args.floor)
         finally:
             server.terminate()
             server.wait(timeout=30)
     else:
         with mock_aws():
-            result = measure(args.pending, total, None)
+            result = measure(args.pending, total, None, floor=args.floor)
     print(json.dumps(result))
     return 0
 

@@ -18,6 +18,7 @@ const bin = (name: string) => join(root, "node_modules", ".bin", name);
 interface Sample {
   readonly wallMs: number;
   readonly maxRssMiB?: number;
+  readonly stdout: string;
 }
 
 function runOnce(command: string, args: readonly string[]): Sample {
@@ -44,7 +45,7 @@ function runOnce(command: string, args: readonly string[]): Sample {
   // The first line is the measured process's own report; later ones are its children's.
   const [first] = readFileSync(rssFile, "utf8").split("\n").filter(Boolean).map(Number);
   rmSync(scratch, { recursive: true, force: true });
-  return { wallMs, maxRssMiB: first === undefined ? undefined : first / 1024 };
+  return { wallMs, maxRssMiB: first === undefined ? undefined : first / 1024, stdout: result.stdout };
 }
 
 const median = (values: number[]) => {
@@ -108,11 +109,25 @@ function main(): void {
     target: "node20",
     logLevel: "warning",
   });
-  const base = measure("fixture app, 0 extra services", process.execPath, [fixture, "0"]);
+  // What one more service costs. Runs alternate between the plain fixture and the one with N
+  // extra services, each pair giving one slope, so drift in the machine's speed cancels out
+  // instead of landing in the slope. Cold: one process per synth, timed inside it (constructs
+  // and synth; Node's start-up and module loading do not grow with services, but add noise that
+  // exceeds one service's cost). Warm: many pairs in one process, which resolves N = 1.
+  const run = (...args: number[]) => JSON.parse(runOnce(process.execPath, [fixture, ...args.map(String)]).stdout);
+  const show = (label: string, slopes: number[]) =>
+    console.log(
+      `${label.padEnd(44)} ${median(slopes).toFixed(1)} ms (${Math.min(...slopes).toFixed(1)} to ${Math.max(...slopes).toFixed(1)})`,
+    );
   for (const extra of [1, 10, 50]) {
-    const m = measure(`fixture app, ${extra} extra service(s)`, process.execPath, [fixture, String(extra)]);
-    console.log(`${"  = per extra service".padEnd(44)} ${((m.wallMs - base.wallMs) / extra).toFixed(1)} ms`);
+    show(`per extra service at ${extra}, warm`, run(extra, Math.max(5, Math.round(20 / extra)) * runs).slopes);
   }
+  run(0);
+  const cold = Array.from({ length: runs }, () => {
+    const base: number = run(0).synthMs;
+    return (run(50).synthMs - base) / 50;
+  });
+  show("per extra service at 50, cold", cold);
 }
 
 main();

@@ -2,7 +2,9 @@
  * Benchmark fixture (not a shipped environment): the hackathon app plus a stack of N extra
  * Fargate services, each with its target group and listener rule, log group, CPU scaling and
  * security rules, so `make bench` can measure what one more service costs at synth.
- * Usage: node .gen/bench/extra-services-app.js <N>
+ * Usage: node .gen/bench/extra-services-app.js <N>            one synth, prints {"synthMs"}
+ *        node .gen/bench/extra-services-app.js <N> <pairs>    warm, prints the ms per service
+ *                                                             of each (0, N) pair: {"slopes"}
  */
 import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
 import { EcsCluster } from "@cdktf/provider-aws/lib/ecs-cluster";
@@ -14,6 +16,7 @@ import { App, TerraformStack } from "cdktf";
 import { loadConfig } from "../../config/load";
 import { buildApp } from "../../main";
 import { FargateService } from "../../modules/fargate-service";
+import { useLeanStackTraces } from "../../modules/lean-stack-traces";
 import { INTERNET, SecurityGroupMatrix, type SecurityRule } from "../../modules/security-group-matrix";
 import { ServiceRole } from "../../modules/service-role";
 
@@ -74,6 +77,27 @@ export function buildWithExtraServices(app: App, extra: number): App {
   return app;
 }
 
+/** Milliseconds to build and synthesize the app with `extra` services, in this process. */
+function timeSynth(extra: number): number {
+  const started = performance.now();
+  buildWithExtraServices(new App(), extra).synth();
+  return performance.now() - started;
+}
+
 if (require.main === module) {
-  buildWithExtraServices(new App(), Number(process.argv[2] ?? "0")).synth();
+  useLeanStackTraces(); // as main() does for the app
+  const extra = Number(process.argv[2] ?? "0");
+  const pairs = Number(process.argv[3] ?? "0");
+  if (pairs === 0) {
+    process.stdout.write(`${JSON.stringify({ synthMs: timeSynth(extra) })}\n`);
+  } else {
+    // Warm: after one round, alternate the plain app and the one with `extra` services.
+    timeSynth(0);
+    timeSynth(extra);
+    const slopes = Array.from({ length: pairs }, () => {
+      const base = timeSynth(0);
+      return (timeSynth(extra) - base) / extra;
+    });
+    process.stdout.write(`${JSON.stringify({ slopes })}\n`);
+  }
 }
