@@ -41,5 +41,6 @@ if (!bundleIsCurrent()) {
   writeFileSync(inputsFile, JSON.stringify(Object.keys(result.metafile.inputs)));
 }
 // The bundle's source map is written but not loaded: enabling source maps makes Node parse the
-// maps of every dependency too (about +1 s). Debug with `node --enable-source-maps bin/app.js`.
+// maps of every dependency too (about +1 s). Debug with `node --enable-source-maps bin/app.js`:
+// TypeScript positions in traces, and cdktf's token creation traces back (modules/lean-stack-traces.ts).
 require(outfile).main();
