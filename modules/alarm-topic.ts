@@ -20,6 +20,25 @@ export interface AlarmTopicProps {
   readonly kmsKeyArn?: string;
 }
 
+/** Alarm and OK both notify the topic, so a recovery is announced as well as the failure. */
+export function notifying(topicArn: string) {
+  return { alarmActions: [topicArn], okActions: [topicArn] };
+}
+
+/**
+ * "Down for five minutes": alarm when a metric that something healthy always reports (a
+ * healthy-host minimum, a running task's data points) is below 1 in each of five one-minute
+ * periods, or missing, since missing is exactly what a dead service reports.
+ */
+export const BELOW_ONE_FOR_FIVE_MINUTES = {
+  period: 60,
+  evaluationPeriods: 5,
+  datapointsToAlarm: 5,
+  comparisonOperator: "LessThanThreshold",
+  threshold: 1,
+  treatMissingData: "breaching",
+} as const;
+
 /**
  * Unencrypted by default, on purpose: CloudWatch cannot publish to a topic encrypted with the
  * AWS-managed `aws/sns` key (its key policy cannot be changed to let CloudWatch use it), and a

@@ -9,6 +9,7 @@ import { LbListener } from "@cdktf/provider-aws/lib/lb-listener";
 import { LbTargetGroup } from "@cdktf/provider-aws/lib/lb-target-group";
 import { Token } from "cdktf";
 import { Construct } from "constructs";
+import { BELOW_ONE_FOR_FIVE_MINUTES, notifying } from "./alarm-topic";
 
 /** TLS 1.3 and 1.2 only, forward secrecy only: AWS's recommended policy for new listeners. */
 export const TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06";
@@ -184,7 +185,7 @@ export class WebLoadBalancer extends Construct {
    */
   addAlarms(props: WebLoadBalancerAlarmsProps): void {
     const serverErrors = props.serverErrorsPer5Minutes ?? 10;
-    const actions = { alarmActions: [props.topicArn], okActions: [props.topicArn] };
+    const actions = notifying(props.topicArn);
     const target = { LoadBalancer: this.arnSuffix, TargetGroup: this.targetGroupArnSuffix };
     new CloudwatchMetricAlarm(this, "alarm-no-healthy-target", {
       alarmName: `${props.namePrefix}-no-healthy-${props.targetName}`,
@@ -193,12 +194,7 @@ export class WebLoadBalancer extends Construct {
       metricName: "HealthyHostCount",
       dimensions: target,
       statistic: "Minimum",
-      period: 60,
-      evaluationPeriods: 5,
-      datapointsToAlarm: 5,
-      comparisonOperator: "LessThanThreshold",
-      threshold: 1,
-      treatMissingData: "breaching",
+      ...BELOW_ONE_FOR_FIVE_MINUTES,
       ...actions,
     });
     for (const [key, metric, who, dimensions] of [

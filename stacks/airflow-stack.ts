@@ -4,7 +4,7 @@ import { TerraformOutput } from "cdktf";
 import type { Construct } from "constructs";
 import { PROJECT_ROOT } from "../config/load";
 import type { Config } from "../config/schema";
-import { AlarmTopic } from "../modules/alarm-topic";
+import { AlarmTopic, BELOW_ONE_FOR_FIVE_MINUTES, notifying } from "../modules/alarm-topic";
 import { ContainerImage } from "../modules/container-image";
 import { FargateCluster } from "../modules/fargate-cluster";
 import { type EfsVolume, FargateService } from "../modules/fargate-service";
@@ -318,7 +318,6 @@ export class AirflowStack extends AppStack {
 
   private alarms(topicArn: string, lb: WebLoadBalancer, clusterName: string, schedulerService: string): void {
     lb.addAlarms({ topicArn, namePrefix: AIRFLOW_NAME, targetName: "webserver" });
-    const actions = { alarmActions: [topicArn], okActions: [topicArn] };
     // RunningTaskCount needs Container Insights. AWS/ECS CPUUtilization is free and has a data
     // point each minute while at least one task of the service runs, so its SampleCount drops
     // to nothing when the scheduler is gone: missing data counts as breaching.
@@ -329,13 +328,8 @@ export class AirflowStack extends AppStack {
       metricName: "CPUUtilization",
       dimensions: { ClusterName: clusterName, ServiceName: schedulerService },
       statistic: "SampleCount",
-      period: 60,
-      evaluationPeriods: 5,
-      datapointsToAlarm: 5,
-      comparisonOperator: "LessThanThreshold",
-      threshold: 1,
-      treatMissingData: "breaching",
-      ...actions,
+      ...BELOW_ONE_FOR_FIVE_MINUTES,
+      ...notifying(topicArn),
     });
   }
 }

@@ -4,7 +4,7 @@ import { TerraformOutput } from "cdktf";
 import type { Construct } from "constructs";
 import { PROJECT_ROOT } from "../config/load";
 import type { Config } from "../config/schema";
-import { AlarmTopic } from "../modules/alarm-topic";
+import { AlarmTopic, notifying } from "../modules/alarm-topic";
 import { ContainerImage } from "../modules/container-image";
 import { FargateCluster } from "../modules/fargate-cluster";
 import { FargateService } from "../modules/fargate-service";
@@ -307,7 +307,6 @@ export class VideoPipelineStack extends AppStack {
   }
 
   private alarms(topicArn: string, lb: WebLoadBalancer, data: VideoDataOutputs): void {
-    const actions = { alarmActions: [topicArn], okActions: [topicArn] };
     // The DLQ is quiet, so SQS may publish its metrics late; a 5-minute Maximum still sees a
     // message that arrived at any time in the period.
     new CloudwatchMetricAlarm(this, "alarm-dead-letters", {
@@ -323,7 +322,7 @@ export class VideoPipelineStack extends AppStack {
       threshold: 0,
       // An empty, inactive queue publishes nothing: that is the healthy state.
       treatMissingData: "notBreaching",
-      ...actions,
+      ...notifying(topicArn),
     });
 
     lb.addAlarms({ topicArn, namePrefix: VIDEO_NAME, targetName: "web", serverErrorsPer5Minutes: SERVER_ERRORS_PER_5_MINUTES });
