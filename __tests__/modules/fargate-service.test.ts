@@ -2,7 +2,7 @@ import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { type App, TerraformStack, Testing } from "cdktf";
 import { FargateService, type FargateServiceProps } from "../../modules/fargate-service";
 import { ServiceRole } from "../../modules/service-role";
-import { decodeJsonencode } from "./jsonencode";
+import { decodeJsonencode } from "../tf-json";
 
 type Resources = Record<string, Record<string, Record<string, unknown>>>;
 

@@ -3,7 +3,7 @@ import { type App, TerraformStack, Testing } from "cdktf";
 import { FargateCluster } from "../../modules/fargate-cluster";
 import { ImageRepository } from "../../modules/image-repository";
 import { ServiceRole } from "../../modules/service-role";
-import { decodeJsonencode } from "./jsonencode";
+import { decodeJsonencode } from "../tf-json";
 
 type Resources = Record<string, Record<string, Record<string, any>>>;
 

@@ -9,7 +9,7 @@ import { NetworkStack } from "../../stacks/network-stack";
 import { PORTS } from "../../stacks/ports";
 import type { TfJson } from "../helpers";
 import { synthEnvironment } from "../helpers";
-import { decodeJsonencode } from "../modules/jsonencode";
+import { decodeJsonencode } from "../tf-json";
 
 const ARN = "arn:aws:ssm:us-east-1:123456789012:parameter/alerta-utec-airflow";
 /** What the data stack gives, as plain strings so that assertions can name them. */

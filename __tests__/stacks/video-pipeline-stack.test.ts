@@ -9,7 +9,7 @@ import { PORTS } from "../../stacks/ports";
 import { VideoPipelineStack, WORKER_COMMAND } from "../../stacks/video-pipeline-stack";
 import type { TfJson } from "../helpers";
 import { synthEnvironment } from "../helpers";
-import { decodeJsonencode } from "../modules/jsonencode";
+import { decodeJsonencode } from "../tf-json";
 
 const ACCOUNT = "123456789012";
 const BUCKET_ARN = "arn:aws:s3:::miso-proyecto-nube-test";
