@@ -47,11 +47,15 @@ export function dataSourcesOf<T = Resource>(json: string, type: TerraformType): 
   return Object.values(parseStack(json).data?.[type.tfResourceType] ?? {}) as T[];
 }
 
-/** The one resource of the class whose `key` is `value`; throws when there is none or more. */
-export function onlyResource<T = Resource>(json: string, type: TerraformType, key: string, value: unknown): T {
-  const found = resourcesOf<Resource>(json, type).filter((r) => r[key] === value);
+/**
+ * The one resource of the class (whose `key` is `value`, when given); throws when there is none
+ * or more, so that a test reading its values also says it is the only one.
+ */
+export function onlyResource<T = Resource>(json: string, type: TerraformType, key?: string, value?: unknown): T {
+  const found = resourcesOf<Resource>(json, type).filter((r) => key === undefined || r[key] === value);
   if (found.length !== 1) {
-    throw new Error(`expected one ${type.tfResourceType} with ${key} = ${JSON.stringify(value)}, found ${found.length}`);
+    const which = key === undefined ? "" : ` with ${key} = ${JSON.stringify(value)}`;
+    throw new Error(`expected one ${type.tfResourceType}${which}, found ${found.length}`);
   }
   return found[0] as T;
 }
