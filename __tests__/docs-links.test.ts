@@ -23,7 +23,7 @@ function proseLines(markdown: string): { line: number; raw: string; text: string
   const lines: { line: number; raw: string; text: string }[] = [];
   let fence: string | undefined;
   markdown.split("\n").forEach((text, i) => {
-    const marker = /^\s{0,3}(`{3,}|~{3,})/.exec(text)?.[1];
+    const marker = /^\s*(`{3,}|~{3,})/.exec(text)?.[1]; // fences in list items are indented further
     if (fence !== undefined) {
       if (marker && marker[0] === fence[0] && marker.length >= fence.length) fence = undefined;
     } else if (marker) {
@@ -156,6 +156,10 @@ describe("the link check", () => {
         "[fenced](not/a/link.md)",
         "```",
         "[out](../elsewhere.md)",
+        "- a list item with a fence:",
+        "    ```bash",
+        "    [fenced](in/a/list.md)",
+        "    ```",
       ].join("\n"),
     );
     expect(linkProblems(fixture, "README.md")).toEqual([
