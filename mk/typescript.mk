@@ -42,7 +42,7 @@ lint: install ## Lint and format-check the TypeScript (Biome)
 jest: install ## Run the Jest suite
 	$(NODE_BIN)/jest
 
-docs: install ## Regenerate config/environment.schema.json and the README's generated tables
+docs: install ## Regenerate config/environment.schema.json and the docs pages' generated tables
 	$(NODE_BIN)/tsx scripts/generate-docs.ts
 
 TEST_TARGETS += lock-check typecheck lint jest synth-all synth-cli

@@ -57,7 +57,7 @@ export interface DataStackProps {
 /**
  * Everything whose loss loses data, for both systems, so that the compute stacks can be destroyed
  * and recreated at will. Generated secrets are written write-only: they appear in neither the
- * synthesized JSON, nor the plan, nor the state (see README, "Secrets").
+ * synthesized JSON, nor the plan, nor the state (see docs/secrets.md).
  */
 export class DataStack extends AppStack {
   readonly airflow: AirflowDataOutputs;
