@@ -105,10 +105,12 @@ describe.each(["hackathon", "learner-lab", "production"] as const)("data stack i
     });
   });
 
-  it("replaces a password's parameters with its database, so both get the same new password", () => {
+  // Only on a new instance (its DbiResourceId), never on an in-place change of it: replacing the
+  // parameters then would write a new password the database never receives (issue 18).
+  it("replaces a password's parameters only with a new database instance, so both get the same new password", () => {
     const replacedWith = (database: string) => ({
       lifecycle: expect.objectContaining({
-        replace_triggered_by: [expect.stringMatching(new RegExp(`^aws_db_instance\\.${database}_instance_\\w+$`))],
+        replace_triggered_by: [expect.stringMatching(new RegExp(`^aws_db_instance\\.${database}_instance_\\w+\\.resource_id$`))],
       }),
     });
     for (const name of ["/alerta-utec-airflow/db/password", "/alerta-utec-airflow/db/sql-alchemy-conn"]) {

@@ -12,7 +12,7 @@
 # the versions the synthesized JSON requires, so the check runs against a newer schema of the
 # same AWS major version (6.47.1) and against docker provider 4.x. Cold cost on an idle 2-core
 # machine: about 4,700 CPU-seconds (45-50 min), a 9.4 GB peak while linking the AWS provider and
-# about 15 GB of Go caches; warm, 2-3 minutes. README, "Validating with OpenTofu".
+# about 15 GB of Go caches; warm, 2-3 minutes. docs/validation.md.
 set -euo pipefail
 
 TOFU=(github.com/opentofu/opentofu v1.12.6 ./cmd/tofu)
