@@ -6,10 +6,11 @@
 #      cdktn (scripts/cdktn/swap.ts) with its own node_modules, installed from a private npm cache
 #      ($CDKTN_CACHE, default ~/.cache/alerta-utec-cdktn). Same layout for both, so the paths the
 #      stacks hold (the image's build context) are written the same.
-#   2. synthesize every environment with each; under cdktn also tsc and the whole Jest suite
+#   2. synthesize every environment with each; under cdktn also Biome, tsc and the whole Jest suite
 #   3. compare each environment's JSON (scripts/cdktn/compare.ts): any difference beyond the
 #      version fields (and `aws` written as `hashicorp/aws`) fails
-# The scratch folder is removed when the check passes and kept (its path printed) when it fails.
+# The scratch folder is removed when the check passes (unless CDKTN_KEEP=1) and kept, its path
+# printed, when it fails.
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -48,9 +49,14 @@ if leftover=$(cd "$copy" && grep -n -E "(from |require\(|import\()[\"'](cdktf|@c
 fi
 
 step "npm install under cdktn (its own node_modules, cache $cache/npm)"
-(cd "$copy" && npm install --cache "$cache/npm" --no-audit --no-fund --loglevel=error) || fail "npm install"
+(cd "$copy" && npm install --cache "$cache/npm" --prefer-offline --no-audit --no-fund --loglevel=error) || fail "npm install"
 # shellcheck disable=SC2016 # a JavaScript template literal, not a shell expansion
 (cd "$copy" && node -e 'for (const p of ["cdktn", "@cdktn/provider-aws", "cdktf"]) { const j = require(p + "/package.json"); console.log(`  ${p} resolves to ${j.name}@${j.version}`); }')
+
+# The rename reorders imports (Biome sorts @cdktf/provider-docker before @cdktn/...): re-sort them,
+# then lint the whole copy, before synthesis writes .gen/ into it.
+step "Biome under cdktn"
+(cd "$copy" && node_modules/.bin/biome check --write . >/dev/null 2>&1; node_modules/.bin/biome ci --colors=off .) || fail "biome ci"
 
 for env in $environments; do
   step "synthesizing $env with cdktf and with cdktn"
@@ -71,5 +77,5 @@ for env in $environments; do
 done
 [ "$differ" -eq 0 ] || fail "synthesized JSON differs beyond the version fields"
 
-rm -rf "$scratch"
-step "passed: cdktn synthesizes every environment, type-checks and passes Jest; the JSON differs only in version fields"
+if [ "${CDKTN_KEEP:-0}" = 1 ]; then echo "check-cdktn: scratch kept: $scratch"; else rm -rf "$scratch"; fi
+step "passed: under cdktn every environment synthesizes, Biome, tsc and Jest pass, and the JSON differs from cdktf's only in version fields (and aws written as hashicorp/aws)"
