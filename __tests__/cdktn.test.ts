@@ -30,12 +30,16 @@ describe("the stacks under CDK Terrain", () => {
 });
 
 describe("the swap to cdktn", () => {
+  // The package names are spliced in, so that this file, swapped itself by `make check-cdktn`,
+  // still tests the rewrite instead of comparing cdktn's names with themselves.
+  const [cdktf, aws] = ["cdktf", "@cdktf/provider-aws"];
+
   it("points every module specifier of cdktf and the AWS bindings at cdktn's", () => {
     const source = [
-      'import { App, TerraformStack } from "cdktf";',
-      "import type {} from 'cdktf/lib/testing/adapters/jest';",
-      'import { Vpc } from "@cdktf/provider-aws/lib/vpc";',
-      'const { Testing } = require("cdktf") as typeof import("cdktf");',
+      `import { App, TerraformStack } from "${cdktf}";`,
+      `import type {} from '${cdktf}/lib/testing/adapters/jest';`,
+      `import { Vpc } from "${aws}/lib/vpc";`,
+      `const { Testing } = require("${cdktf}") as typeof import("${cdktf}");`,
     ].join("\n");
     expect(rewriteImports(source)).toBe(
       [
