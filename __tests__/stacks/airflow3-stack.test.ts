@@ -11,6 +11,8 @@ import { ServiceDiscoveryPrivateDnsNamespace } from "@cdktf/provider-aws/lib/ser
 import { ServiceDiscoveryService } from "@cdktf/provider-aws/lib/service-discovery-service";
 import { VpcSecurityGroupEgressRule } from "@cdktf/provider-aws/lib/vpc-security-group-egress-rule";
 import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-security-group-ingress-rule";
+// The global typings of the matchers that setup.ts registers.
+import type {} from "cdktf/lib/testing/adapters/jest";
 import { AIRFLOW_LINES } from "../../config/airflow-lines";
 import { ruleName } from "../../modules/security-group-matrix";
 import { AIRFLOW_PRIVATE_NAMESPACE } from "../../stacks/airflow-stack";
