@@ -44,7 +44,7 @@ const BACKGROUND_COMPONENTS = {
   },
   "dag-processor": {
     jobType: "DagProcessorJob",
-    down: "DAG files are not parsed: new and changed DAGs never reach the scheduler",
+    down: "DAG files are not parsed, so new and changed DAGs never reach the scheduler",
   },
   triggerer: {
     jobType: "TriggererJob",
