@@ -432,7 +432,14 @@ export class AirflowStack extends AppStack {
           name: component,
           image: image.imageUri,
           command: [component],
-          environment: { ...common, AIRFLOW_DB_MIGRATE: "false" },
+          environment: {
+            ...common,
+            AIRFLOW_DB_MIGRATE: "false",
+            // Only the scheduler's executor reads it; it bounds the task's worker processes.
+            ...(component === "scheduler" && airflow.scheduler.parallelism !== undefined
+              ? { AIRFLOW__CORE__PARALLELISM: String(airflow.scheduler.parallelism) }
+              : {}),
+          },
           secrets: secrets.common,
           // A process that stops heart-beating (lost database, hung loop) is replaced. The start
           // period plus retries (10 minutes) covers the wait for the UI's first migration.
