@@ -1,11 +1,13 @@
-"""Measures the memory of each Airflow 3 process with the five DAGs running (docs/airflow-3.md).
+"""Measures the memory of each Airflow process with the five DAGs running (docs/airflow-3.md).
 
-Starts the four Airflow 3 components as the ECS tasks run them (api-server, scheduler with the
-LocalExecutor, dag-processor, triggerer) against a PostgreSQL and a moto server on loopback,
-triggers every DAG, and samples each component's process tree once a second:
+Starts the components of one Airflow line as the ECS tasks run them (3.3: api-server, scheduler
+with the LocalExecutor, dag-processor, triggerer; 2.8: webserver, scheduler) against a PostgreSQL
+and a moto server on loopback, triggers every DAG, and samples each component's process tree once
+a second:
 
-    .venv-airflow3.3/bin/python scripts/airflow3_memory.py \
-        --database postgresql+psycopg2://airflow@127.0.0.1:55432/airflow --seconds 300
+    .venv-airflow3.3/bin/python scripts/airflow_memory.py \
+        --database postgresql+psycopg2://airflow@127.0.0.1:55432/airflow --seconds 240
+    .venv/bin/python scripts/airflow_memory.py --line 2.8 --database ...
 
 Per component it prints the peak and the steady state (median of the last third of the samples)
 of the main process's RSS, of the tree's summed RSS (pages shared between forks counted once per
@@ -51,13 +53,21 @@ from support import (  # noqa: E402
     put_items,
 )
 
+# Per line: component -> (command, job type of its health check, or None for the HTTP one).
 COMPONENTS = {
-    # name: (command, job type of its health check or None for the HTTP one)
-    "api-server": (["api-server", "--host", "127.0.0.1", "--port", "{api_port}", "--proxy-headers"], None),
-    "scheduler": (["scheduler"], "SchedulerJob"),
-    "dag-processor": (["dag-processor"], "DagProcessorJob"),
-    "triggerer": (["triggerer"], "TriggererJob"),
+    "3.3": {
+        "api-server": (["api-server", "--host", "127.0.0.1", "--port", "{api_port}", "--proxy-headers"], None),
+        "scheduler": (["scheduler"], "SchedulerJob"),
+        "dag-processor": (["dag-processor"], "DagProcessorJob"),
+        "triggerer": (["triggerer"], "TriggererJob"),
+    },
+    # For comparison: the 2.8 line's two services.
+    "2.8": {
+        "webserver": (["webserver", "--hostname", "127.0.0.1", "--port", "{api_port}"], None),
+        "scheduler": (["scheduler"], "SchedulerJob"),
+    },
 }
+HEALTH_PATH = {"3.3": "/api/v2/monitor/health", "2.8": "/health"}
 DAG_IDS = ["incident_classifier", "notification_dispatcher", "metrics_analyzer", "report_generator", "incidents_backup"]
 MIB = 1024 * 1024
 
@@ -142,7 +152,9 @@ def aws_world(endpoint: str) -> dict[str, str]:
 class Deployment:
     """The four components, moto and their environment, on loopback; stopped by `stop()`."""
 
-    def __init__(self, database: str, parallelism: int | None) -> None:
+    def __init__(self, line: str, database: str, parallelism: int | None) -> None:
+        self.components = COMPONENTS[line]
+        self.line = line
         self.home = Path(tempfile.mkdtemp(prefix="airflow3-memory-"))
         self.logs = self.home / "logs-components"
         self.logs.mkdir()
@@ -156,7 +168,6 @@ class Deployment:
                 "AIRFLOW_HOME": str(self.home),
                 "AIRFLOW__CORE__DAGS_FOLDER": str(DAGS),
                 "AIRFLOW__CORE__EXECUTOR": "LocalExecutor",
-                "AIRFLOW__CORE__AUTH_MANAGER": "airflow.providers.fab.auth_manager.fab_auth_manager.FabAuthManager",
                 "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": database,
                 "AIRFLOW__API_AUTH__JWT_SECRET": secrets.token_urlsafe(32),
                 "AIRFLOW__API__SECRET_KEY": secrets.token_urlsafe(32),
@@ -167,6 +178,10 @@ class Deployment:
                 "AWS_ENDPOINT_URL": f"http://127.0.0.1:{moto_port}",
             }
         )
+        if line == "3.3":  # as the image's entrypoint does; 2.8 has FAB built in
+            self.env["AIRFLOW__CORE__AUTH_MANAGER"] = (
+                "airflow.providers.fab.auth_manager.fab_auth_manager.FabAuthManager"
+            )
         if parallelism:
             self.env["AIRFLOW__CORE__PARALLELISM"] = str(parallelism)
         self.procs: dict[str, subprocess.Popen[bytes]] = {}
@@ -199,20 +214,20 @@ class Deployment:
             *("users", "create", "--role", "Admin", "--username", "admin", "--email", "admin@example.com"),
             *("--firstname", "A", "--lastname", "B", "--password", secrets.token_urlsafe(12)),
         )
-        for name, (command, _) in COMPONENTS.items():
+        for name, (command, _) in self.components.items():
             self.start(name, [sys.executable, "-m", "airflow", *(c.format(api_port=self.api_port) for c in command)])
         wait_http(self.health_url, 180)
 
     @property
     def health_url(self) -> str:
-        return f"http://127.0.0.1:{self.api_port}/api/v2/monitor/health"
+        return f"http://127.0.0.1:{self.api_port}{HEALTH_PATH[self.line]}"
 
     def sample(self, seconds: float) -> dict[str, list[tuple[int, int, int, int]]]:
         """Samples every component once a second; triggers every DAG at the start and half-way.
         Also sets self.cpu_share: each component's CPU time over the window / the window."""
-        samples: dict[str, list[tuple[int, int, int, int]]] = {name: [] for name in COMPONENTS}
+        samples: dict[str, list[tuple[int, int, int, int]]] = {name: [] for name in self.components}
         started = time.monotonic()
-        cpu_before = {name: tree_cpu_seconds(self.procs[name].pid) for name in COMPONENTS}
+        cpu_before = {name: tree_cpu_seconds(self.procs[name].pid) for name in self.components}
         deadline = time.monotonic() + seconds
         next_trigger, rounds = time.monotonic(), 0
         while time.monotonic() < deadline:
@@ -222,26 +237,26 @@ class Deployment:
                     next_trigger = time.monotonic() + seconds / 2
                 else:
                     next_trigger = time.monotonic() + 5  # not parsed yet
-            for name in COMPONENTS:
+            for name in self.components:
                 if self.procs[name].poll() is not None:
                     raise RuntimeError(f"{name} exited with {self.procs[name].returncode}; see {self.logs / name}.log")
                 samples[name].append(tree_memory(self.procs[name].pid))
             time.sleep(1)
         elapsed = time.monotonic() - started
         self.cpu_share = {
-            name: (tree_cpu_seconds(self.procs[name].pid) - cpu_before[name]) / elapsed for name in COMPONENTS
+            name: (tree_cpu_seconds(self.procs[name].pid) - cpu_before[name]) / elapsed for name in self.components
         }
         return samples
 
     def health(self) -> dict[str, str]:
         checks = {}
-        for name, (_, job_type) in COMPONENTS.items():
+        for name, (_, job_type) in self.components.items():
             if job_type:
                 result = self.airflow("jobs", "check", "--job-type", job_type, "--local", check=False)
                 checks[name] = f"jobs check --job-type {job_type} --local: exit {result.returncode}"
             else:
                 with urllib.request.urlopen(self.health_url) as response:  # noqa: S310 - loopback
-                    checks[name] = f"GET /api/v2/monitor/health: {response.status} {response.read().decode()}"
+                    checks[name] = f"GET {HEALTH_PATH[self.line]}: {response.status} {response.read().decode()}"
         return checks
 
     def dag_runs(self) -> dict[str, int]:
@@ -293,13 +308,14 @@ def report(figures: dict[str, dict[str, float]], checks: dict[str, str], runs: d
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--line", choices=sorted(COMPONENTS), default="3.3", help="Airflow line of this venv")
     parser.add_argument("--database", required=True, help="SQLAlchemy URL of an empty PostgreSQL database")
     parser.add_argument("--seconds", type=float, default=300, help="how long to sample after start-up")
     parser.add_argument("--parallelism", type=int, help="[core] parallelism (default: Airflow's, 32)")
     parser.add_argument("--json", type=Path, help="also write the figures here")
     args = parser.parse_args()
 
-    deployment = Deployment(args.database, args.parallelism)
+    deployment = Deployment(args.line, args.database, args.parallelism)
     try:
         deployment.set_up()
         print("all components started; triggering the DAGs", flush=True)
