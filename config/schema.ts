@@ -5,6 +5,7 @@
  */
 import { z } from "zod";
 import { FARGATE_CPU_UNITS } from "../modules/fargate-sizes";
+import { AIRFLOW_LINE_NAMES, type AirflowLine } from "./airflow-lines";
 
 export const ENVIRONMENTS = ["hackathon", "learner-lab", "production"] as const;
 export type EnvironmentName = (typeof ENVIRONMENTS)[number];
@@ -39,6 +40,8 @@ const capacityProvider = z.enum(["FARGATE", "FARGATE_SPOT"]);
 const taskSubnets = z
   .enum(["public", "private"])
   .describe("Where the tasks run: private subnets behind NAT, or public subnets with a public IP (no NAT needed)");
+
+const taskSize = z.strictObject({ cpu: fargateCpu, memoryMiB, capacityProvider });
 
 const targetTracking = z.strictObject({
   minCapacity: z.number().int().min(0),
@@ -177,18 +180,39 @@ export const configSchema = z
       }),
     }),
     airflow: z.strictObject({
+      line: z
+        .enum(AIRFLOW_LINE_NAMES as [AirflowLine, ...AirflowLine[]])
+        .describe(
+          "Airflow line (config/airflow-lines.ts): 2.8 runs webserver and scheduler; 3.3 runs api-server, scheduler, dag-processor and triggerer",
+        ),
       taskSubnets,
       image: imageSource,
       adminEmail: email.describe("E-mail of the Airflow admin user the entrypoint creates"),
       certificateArn: certificateArn.optional(),
       logRetentionDays,
-      webserver: z.strictObject({
-        cpu: fargateCpu,
-        memoryMiB,
-        capacityProvider,
-        autoscaling: targetTracking,
-      }),
-      scheduler: z.strictObject({ cpu: fargateCpu, memoryMiB, capacityProvider }),
+      webserver: z
+        .strictObject({
+          cpu: fargateCpu,
+          memoryMiB,
+          capacityProvider,
+          autoscaling: targetTracking,
+        })
+        .describe("The UI service behind the load balancer: `airflow webserver` on 2.8, `airflow api-server` on 3.3"),
+      scheduler: taskSize
+        .extend({
+          parallelism: z
+            .number()
+            .int()
+            .min(1)
+            .max(1024)
+            .optional()
+            .describe(
+              "[core] parallelism: the most task instances running at once, each a LocalExecutor worker process in the scheduler's task (3.3 measured 555 MiB PSS at its peak with 8, 887 with 32: docs/airflow-3.md); omit for Airflow's default, 32",
+            ),
+        })
+        .describe("Exactly one scheduler, which also runs the DAGs' tasks (LocalExecutor)"),
+      dagProcessor: taskSize.optional().describe("Required on the 3.3 line, not allowed on 2.8: the dag-processor task"),
+      triggerer: taskSize.optional().describe("Required on the 3.3 line, not allowed on 2.8: the triggerer task"),
     }),
     videoPipeline: z.strictObject({
       taskSubnets,
@@ -233,4 +257,5 @@ export const configSchema = z
 export type Config = z.infer<typeof configSchema>;
 export type DatabaseConfig = Config["data"]["airflowDatabase"];
 export type ImageSourceConfig = Config["airflow"]["image"];
+export type TaskSizeConfig = NonNullable<Config["airflow"]["triggerer"]>;
 export type TargetTrackingConfig = Config["airflow"]["webserver"]["autoscaling"];

@@ -20,7 +20,7 @@ import { LbTargetGroup } from "@cdktf/provider-aws/lib/lb-target-group";
 import { SnsTopicSubscription } from "@cdktf/provider-aws/lib/sns-topic-subscription";
 import { Image } from "@cdktf/provider-docker/lib/image";
 import { type App, Testing } from "cdktf";
-import { loadConfig } from "../../config/load";
+import { loadConfigOnLine } from "../../config/load";
 import type { Config, EnvironmentName } from "../../config/schema";
 import { AIRFLOW_LOG_GROUP, AirflowStack, METRICS_NAMESPACE } from "../../stacks/airflow-stack";
 import type { AirflowDataOutputs } from "../../stacks/data-outputs";
@@ -105,7 +105,8 @@ interface Synthesized {
 }
 
 function synthesize(environment: EnvironmentName, edit?: (config: Config) => void): Synthesized {
-  const config = loadConfig(environment);
+  // This file checks the 2.8 line in every environment (production runs 3.3: airflow3-stack.test.ts).
+  const config = loadConfigOnLine(environment, "2.8");
   edit?.(config);
   return { config, json: synthAirflow(config) };
 }
