@@ -118,7 +118,9 @@ describe("the version map against the image's files", () => {
   });
 
   it("pins each line's apache-airflow in requirements/airflow-<line>/constraints.txt at the map's version", () => {
-    const folders = readdirSync(join(root, "requirements")).filter((name) => existsSync(join(root, "requirements", name, "constraints.txt")));
+    const folders = readdirSync(join(root, "requirements")).filter((name) =>
+      existsSync(join(root, "requirements", name, "constraints.txt")),
+    );
     // Every line has its pinned folder and no folder is left without a line.
     expect(folders.sort()).toEqual(AIRFLOW_LINE_NAMES.map((line) => `airflow-${line}`).sort());
     for (const line of AIRFLOW_LINE_NAMES) {
