@@ -40,6 +40,23 @@ const taskSubnets = z
   .enum(["public", "private"])
   .describe("Where the tasks run: private subnets behind NAT, or public subnets with a public IP (no NAT needed)");
 
+/** `airflow.executor`: where the DAGs' task instances run. */
+export const AIRFLOW_EXECUTORS = ["LocalExecutor", "AwsEcsExecutor"] as const;
+export type AirflowExecutor = (typeof AIRFLOW_EXECUTORS)[number];
+const ecsExecutor = z
+  .strictObject({
+    worker: z
+      .strictObject({ cpu: fargateCpu, memoryMiB, capacityProvider })
+      .describe("Size of each task instance's Fargate task, and where it runs"),
+    parallelism: z
+      .number()
+      .int()
+      .min(1)
+      .max(500)
+      .describe("[core] parallelism: the most task instances, so worker tasks, running at once"),
+  })
+  .describe("Settings of the ECS executor, used when airflow.executor is AwsEcsExecutor");
+
 const targetTracking = z.strictObject({
   minCapacity: z.number().int().min(0),
   maxCapacity: z.number().int().min(1),
@@ -179,6 +196,18 @@ export const configSchema = z
     airflow: z.strictObject({
       taskSubnets,
       image: imageSource,
+      executor: z
+        .enum(AIRFLOW_EXECUTORS)
+        .default("LocalExecutor")
+        .describe(
+          "LocalExecutor runs the tasks inside the scheduler task; AwsEcsExecutor (Airflow 3 line only) runs each task instance as its own Fargate task (docs/ecs-executor.md)",
+        ),
+      // The five DAGs run one small task each: 0.5 vCPU / 1 GB is the scheduler's LocalExecutor
+      // size today, and 8 at once is more than they ever overlap.
+      ecsExecutor: ecsExecutor.default({
+        worker: { cpu: 512, memoryMiB: 1024, capacityProvider: "FARGATE" },
+        parallelism: 8,
+      }),
       adminEmail: email.describe("E-mail of the Airflow admin user the entrypoint creates"),
       certificateArn: certificateArn.optional(),
       logRetentionDays,
@@ -225,6 +254,13 @@ export const configSchema = z
         efsStoredGb: z.number().min(0),
         s3StoredGb: z.number().min(0),
         ecrStoredGb: z.number().min(0),
+        ecsWorkerTaskMinutes: z
+          .number()
+          .positive()
+          .default(2)
+          .describe(
+            "Billed minutes of one ECS executor worker task: Fargate bills from the image pull to the stop, so start-up (about a minute) plus the task's own run",
+          ),
       })
       .describe("Usage assumed by `make cost`"),
   })
@@ -234,3 +270,4 @@ export type Config = z.infer<typeof configSchema>;
 export type DatabaseConfig = Config["data"]["airflowDatabase"];
 export type ImageSourceConfig = Config["airflow"]["image"];
 export type TargetTrackingConfig = Config["airflow"]["webserver"]["autoscaling"];
+export type EcsExecutorConfig = Config["airflow"]["ecsExecutor"];
