@@ -5,6 +5,7 @@
  */
 import { z } from "zod";
 import { FARGATE_CPU_UNITS } from "../modules/fargate-sizes";
+import { AIRFLOW_LINE_NAMES, type AirflowLine } from "./airflow-lines";
 
 export const ENVIRONMENTS = ["hackathon", "learner-lab", "production"] as const;
 export type EnvironmentName = (typeof ENVIRONMENTS)[number];
@@ -40,14 +41,14 @@ const taskSubnets = z
   .enum(["public", "private"])
   .describe("Where the tasks run: private subnets behind NAT, or public subnets with a public IP (no NAT needed)");
 
+const taskSize = z.strictObject({ cpu: fargateCpu, memoryMiB, capacityProvider });
+
 /** `airflow.executor`: where the DAGs' task instances run. */
 export const AIRFLOW_EXECUTORS = ["LocalExecutor", "AwsEcsExecutor"] as const;
 export type AirflowExecutor = (typeof AIRFLOW_EXECUTORS)[number];
 const ecsExecutor = z
   .strictObject({
-    worker: z
-      .strictObject({ cpu: fargateCpu, memoryMiB, capacityProvider })
-      .describe("Size of each task instance's Fargate task, and where it runs"),
+    worker: taskSize.describe("Size of each task instance's Fargate task, and where it runs"),
     parallelism: z
       .number()
       .int()
@@ -194,6 +195,11 @@ export const configSchema = z
       }),
     }),
     airflow: z.strictObject({
+      line: z
+        .enum(AIRFLOW_LINE_NAMES as [AirflowLine, ...AirflowLine[]])
+        .describe(
+          "Airflow line (config/airflow-lines.ts): 2.8 runs webserver and scheduler; 3.3 runs api-server, scheduler, dag-processor and triggerer",
+        ),
       taskSubnets,
       image: imageSource,
       executor: z
@@ -211,13 +217,17 @@ export const configSchema = z
       adminEmail: email.describe("E-mail of the Airflow admin user the entrypoint creates"),
       certificateArn: certificateArn.optional(),
       logRetentionDays,
-      webserver: z.strictObject({
-        cpu: fargateCpu,
-        memoryMiB,
-        capacityProvider,
-        autoscaling: targetTracking,
-      }),
-      scheduler: z.strictObject({ cpu: fargateCpu, memoryMiB, capacityProvider }),
+      webserver: z
+        .strictObject({
+          cpu: fargateCpu,
+          memoryMiB,
+          capacityProvider,
+          autoscaling: targetTracking,
+        })
+        .describe("The UI service behind the load balancer: `airflow webserver` on 2.8, `airflow api-server` on 3.3"),
+      scheduler: taskSize.describe("Exactly one scheduler, which also runs the DAGs' tasks (LocalExecutor)"),
+      dagProcessor: taskSize.optional().describe("Required on the 3.3 line, not allowed on 2.8: the dag-processor task"),
+      triggerer: taskSize.optional().describe("Required on the 3.3 line, not allowed on 2.8: the triggerer task"),
     }),
     videoPipeline: z.strictObject({
       taskSubnets,
@@ -269,5 +279,6 @@ export const configSchema = z
 export type Config = z.infer<typeof configSchema>;
 export type DatabaseConfig = Config["data"]["airflowDatabase"];
 export type ImageSourceConfig = Config["airflow"]["image"];
+export type TaskSizeConfig = Config["airflow"]["scheduler"];
 export type TargetTrackingConfig = Config["airflow"]["webserver"]["autoscaling"];
 export type EcsExecutorConfig = Config["airflow"]["ecsExecutor"];

@@ -146,6 +146,11 @@ export interface FargateServiceProps {
   readonly loadBalancer?: TargetGroupAttachment;
   /** @default - no autoscaling: the service runs desiredCount tasks */
   readonly autoscaling?: ServiceAutoscaling;
+  /**
+   * Cloud Map service (its ARN) that ECS registers each task's IP in, as an A record.
+   * @default - not registered
+   */
+  readonly serviceDiscoveryArn?: string;
   /** ECS Exec (needs ssmmessages:* on the task role). @default false */
   readonly enableExecuteCommand?: boolean;
   /** Make `terraform apply` wait until the deployment is steady. @default false */
@@ -376,6 +381,7 @@ export class FargateService extends Construct {
             healthCheckGracePeriodSeconds: lb.healthCheckGracePeriodSeconds ?? 60,
           }
         : {}),
+      ...(props.serviceDiscoveryArn ? { serviceRegistries: { registryArn: props.serviceDiscoveryArn } } : {}),
       dependsOn: props.dependsOn ? [...props.dependsOn] : undefined,
       // With autoscaling, Application Auto Scaling owns the count; an apply must not reset it.
       lifecycle: scaling ? { ignoreChanges: ["desired_count"] } : undefined,

@@ -15,9 +15,11 @@ export function renderSchemaJson(): string {
 }
 
 export function renderMatrixTable(): string {
-  const rows = securityRules({ airflowHttps: true, videoHttps: true }).map((rule) => {
+  const always = new Set(securityRules({ airflowHttps: false, videoHttps: false }).map(ruleName));
+  const rows = securityRules({ airflowHttps: true, videoHttps: true, airflowExecutionApi: true }).map((rule) => {
     const https = rule.from === INTERNET && rule.port === 443 ? " (only with a certificate ARN)" : "";
-    return `| \`${ruleName(rule)}\` | ${rule.from} | ${rule.to} | ${rule.port}/${rule.protocol ?? "tcp"} | ${rule.description}${https} |`;
+    const line = !always.has(ruleName(rule)) && !https ? " (only on the Airflow 3 line)" : "";
+    return `| \`${ruleName(rule)}\` | ${rule.from} | ${rule.to} | ${rule.port}/${rule.protocol ?? "tcp"} | ${rule.description}${https}${line} |`;
   });
   const groups = Object.entries(SECURITY_GROUPS).map(([name, description]) => `| \`${name}\` | ${description} |`);
   return [

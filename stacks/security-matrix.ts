@@ -21,6 +21,11 @@ export interface MatrixOptions {
   readonly airflowHttps: boolean;
   /** The video load balancer has an HTTPS listener. */
   readonly videoHttps: boolean;
+  /**
+   * Airflow runs an api-server whose Execution API the task processes call (the 3.x line).
+   * @default false
+   */
+  readonly airflowExecutionApi?: boolean;
 }
 
 export function securityRules(options: MatrixOptions): SecurityRule[] {
@@ -42,6 +47,17 @@ export function securityRules(options: MatrixOptions): SecurityRule[] {
   ];
   if (options.airflowHttps) {
     rules.push({ from: INTERNET, to: "airflow-alb", port: PORTS.https, description: "HTTPS from anywhere" });
+  }
+  if (options.airflowExecutionApi) {
+    // Inside the group, not through the internet-facing ALB: tasks call the api-server by its
+    // Cloud Map name. One group holds every Airflow task, so this opens 8080 between them all;
+    // only the api-server listens on it.
+    rules.push({
+      from: "airflow-tasks",
+      to: "airflow-tasks",
+      port: PORTS.airflowWebserver,
+      description: "Airflow task processes to the api-server's Execution API",
+    });
   }
   if (options.videoHttps) {
     rules.push({ from: INTERNET, to: "video-alb", port: PORTS.https, description: "HTTPS from anywhere" });
