@@ -178,6 +178,16 @@ function namedPairs<K extends string>(record: Readonly<Record<string, string>> |
     .map(([name, value]) => ({ name, [valueKey]: value }) as { name: string } & Record<K, string>);
 }
 
+/**
+ * A literal for a string inside `Fn.jsonencode`. cdktf 0.21 writes the expression's strings into
+ * HCL without escaping them, so a double quote or backslash in a value (a JSON setting such as the ECS
+ * executor's run_task_kwargs) would end the string early and Terraform would refuse the file.
+ * Token placeholders hold neither character, so references inside the value are unaffected.
+ */
+export function jsonencodeLiteral(value: string): string {
+  return value.replace(/[\\"]/g, (c) => `\\${c}`);
+}
+
 /** Problems with the props, each naming the prop; empty when the service can be built. */
 export function fargateServiceProblems(props: FargateServiceProps): string[] {
   const problems: string[] = [];
@@ -267,7 +277,10 @@ export function fargateTaskDefinition(scope: Construct, id: string, props: Farga
       essential: true,
       ...(c.command ? { command: [...c.command] } : {}),
       portMappings: c.port === undefined ? [] : [{ containerPort: c.port, hostPort: c.port, protocol: "tcp" }],
-      environment: namedPairs(c.environment, "value"),
+      environment: namedPairs(
+        Object.fromEntries(Object.entries(c.environment ?? {}).map(([name, value]) => [name, jsonencodeLiteral(String(value))])),
+        "value",
+      ),
       secrets: namedPairs(c.secrets, "valueFrom"),
       mountPoints: mounted.map((v) => ({
         sourceVolume: v.name,
