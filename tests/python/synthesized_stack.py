@@ -58,6 +58,7 @@ def _read_string(hcl: str, i: int) -> tuple[str, int]:
             i += 2
         elif c == "$" and hcl[i + 1 : i + 2] == "{":
             start, depth = i, 0
+            i += 1  # past the "$": the braces from here on decide where the interpolation ends
             while True:
                 depth += {"{": 1, "}": -1}.get(hcl[i], 0)
                 i += 1
