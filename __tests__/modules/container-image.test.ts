@@ -72,9 +72,11 @@ describe(".dockerignore handling", () => {
   it("lists the repository's real Airflow build inputs", () => {
     const files = buildContextFiles(join(__dirname, "..", ".."));
     expect(files).toContain("docker/airflow/Dockerfile");
-    expect(files).toContain("requirements/airflow-constraints.txt");
+    expect(files).toContain("requirements/airflow-2.8/constraints.txt");
+    expect(files).toContain("requirements/airflow-3.3/constraints.txt");
+    expect(files).toContain("requirements/airflow-3.3/image.in");
     expect(files.some((f) => f.startsWith("dags/"))).toBe(true);
-    expect(files.every((f) => /^(docker\/airflow\/|dags\/|requirements\/airflow-constraints\.txt$)/.test(f))).toBe(true);
+    expect(files.every((f) => /^(docker\/airflow\/|dags\/|requirements\/airflow-[0-9.]+\/(constraints\.txt|image\.in)$)/.test(f))).toBe(true);
     expect(files.some((f) => f.startsWith("docker/airflow/tests/") || f.includes("__pycache__"))).toBe(false);
   });
 });
