@@ -52,7 +52,7 @@ const BACKGROUND_COMPONENTS = {
   },
   "dag-processor": {
     jobType: "DagProcessorJob",
-    down: "DAG files are not parsed: new and changed DAGs never reach the scheduler",
+    down: "DAG files are not parsed, so new and changed DAGs never reach the scheduler",
   },
   triggerer: {
     jobType: "TriggererJob",
@@ -428,16 +428,17 @@ export class AirflowStack extends AppStack {
       containers: {
         name: ui,
         image: image.imageUri,
-        // --proxy-headers: uvicorn takes the scheme and client from the ALB's X-Forwarded-*
-        // headers, trusted from any address (FORWARDED_ALLOW_IPS) because only the ALB and the
-        // Airflow tasks can reach the port (security matrix).
-        command: ui === "api-server" ? ["api-server", "--proxy-headers"] : ["webserver"],
+        command: [ui],
         port: PORTS.airflowWebserver,
         environment: {
           ...common,
           AIRFLOW_DB_MIGRATE: "true",
           AIRFLOW_ADMIN_USERNAME,
           AIRFLOW_ADMIN_EMAIL: airflow.adminEmail,
+          // The image starts the api-server with --proxy-headers; uvicorn then trusts the
+          // X-Forwarded-* headers only from the addresses listed here (default 127.0.0.1), and
+          // the ALB's nodes have changing private IPs. Any address is safe because only the ALB
+          // and the Airflow tasks can reach the port (security matrix).
           ...(ui === "api-server" ? { FORWARDED_ALLOW_IPS: "*" } : {}),
           // The UI shows the workers' task logs from their CloudWatch group.
           ...ecsExecutor?.loggingEnvironment,

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { type App, Testing } from "cdktf";
-import { loadConfig } from "../../config/load";
+import { loadConfigOnLine } from "../../config/load";
 import type { Config, EnvironmentName } from "../../config/schema";
 import { AIRFLOW_LOG_GROUP, AirflowStack, METRICS_NAMESPACE } from "../../stacks/airflow-stack";
 import type { AirflowDataOutputs } from "../../stacks/data-outputs";
@@ -96,7 +96,8 @@ interface Synthesized {
 }
 
 function synthesize(environment: EnvironmentName, edit?: (config: Config) => void): Synthesized {
-  const config = loadConfig(environment);
+  // This file checks the 2.8 line in every environment (production runs 3.3: airflow3-stack.test.ts).
+  const config = loadConfigOnLine(environment, "2.8");
   edit?.(config);
   const json = synthAirflow(config);
   const resources = (type: string) => Object.values(json.resource?.[type] ?? {});

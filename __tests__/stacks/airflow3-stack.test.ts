@@ -113,8 +113,15 @@ describe("the Airflow 3.3 line (production)", () => {
   });
 
   it("gives each process its 3.x command", () => {
-    expect(byName["api-server"].command).toEqual(["api-server", "--proxy-headers"]);
-    for (const component of ["scheduler", "dag-processor", "triggerer"]) expect(byName[component].command).toEqual([component]);
+    for (const component of ["api-server", "scheduler", "dag-processor", "triggerer"]) {
+      expect(byName[component].command).toEqual([component]);
+    }
+  });
+
+  it("lets the api-server trust the load balancer's X-Forwarded-* headers, which the image's --proxy-headers reads", () => {
+    expect(envOf(byName["api-server"]).FORWARDED_ALLOW_IPS).toBe("*");
+    for (const component of ["scheduler", "dag-processor", "triggerer"])
+      expect(envOf(byName[component])).not.toHaveProperty("FORWARDED_ALLOW_IPS");
   });
 
   it("autoscales the api-server behind the load balancer as the webserver was", () => {

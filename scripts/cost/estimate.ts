@@ -275,6 +275,8 @@ class Estimator {
       else this.collect("logs", r);
     },
     aws_ecr_repository: (r) => this.collect("ecr", r),
+    aws_service_discovery_private_dns_namespace: (r) => this.dnsNamespace(r),
+    aws_service_discovery_service: (r) => this.discoveryService(r),
     aws_cloudwatch_metric_alarm: (r) => this.collect("alarms", r),
     aws_ssm_parameter: (r) => {
       const tier = r.config.tier ?? "Standard";
@@ -315,17 +317,7 @@ class Estimator {
       return;
     }
 
-    const scaling = this.app
-      .resources("aws_appautoscaling_target")
-      .find((t) =>
-        this.app.referencedOfType(t.stack, t.config.resource_id, "aws_ecs_service").some((s) => s.address === service.address),
-      );
-    const desired = num(service.config.desired_count) ?? 0;
-    const min = num(scaling?.config.min_capacity);
-    const tasks = scaling && min !== undefined ? min : desired;
-    const note = scaling
-      ? `autoscaled: minimum capacity ${fmt(tasks)} of ${fmt(tasks)}-${fmt(num(scaling.config.max_capacity) ?? tasks)}`
-      : undefined;
+    const { tasks, note } = this.serviceTasks(service);
 
     let strategy = list<Record<string, unknown>>(service.config.capacity_provider_strategy);
     if (strategy.length === 0 && service.config.launch_type === undefined) strategy = this.clusterDefaultStrategy(service);
@@ -421,6 +413,65 @@ class Estimator {
         `${fmt(runs)} task runs a week (${this.workload.source}` +
         `${share < 1 ? `, ${fmt(this.assumptions.hoursPerWeek)} of 168 h` : ""}) × ${fmt(minutes)} min (costAssumptions.ecsWorkerTaskMinutes)` +
         ` of ${fmt(cpu / 1024)} vCPU and ${fmt(memory / 1024)} GB`,
+    });
+  }
+
+  /** Tasks an ECS service runs: its desired count, or its minimum capacity when autoscaled. */
+  private serviceTasks(service: Resource): { tasks: number; note?: string } {
+    const scaling = this.app
+      .resources("aws_appautoscaling_target")
+      .find((t) =>
+        this.app.referencedOfType(t.stack, t.config.resource_id, "aws_ecs_service").some((s) => s.address === service.address),
+      );
+    const desired = num(service.config.desired_count) ?? 0;
+    const min = num(scaling?.config.min_capacity);
+    const tasks = scaling && min !== undefined ? min : desired;
+    const note = scaling
+      ? `autoscaled: minimum capacity ${fmt(tasks)} of ${fmt(tasks)}-${fmt(num(scaling.config.max_capacity) ?? tasks)}`
+      : undefined;
+    return { tasks, note };
+  }
+
+  // ---- Service discovery ---------------------------------------------------------------------
+
+  private dnsNamespace(namespace: Resource): void {
+    this.add({
+      system: namespace.system,
+      category: "Networking",
+      label: `Cloud Map namespace ${String(namespace.config.name ?? namespace.name)} (Route 53 private hosted zone)`,
+      resources: [namespace.address],
+      terms: [
+        { quantity: 1, unit: "hosted zone", ...pricedAt(this.prices.prices.cloudMap.privateDnsNamespaceMonth), basis: "month" },
+      ],
+      factors: [],
+      note: "DNS queries, $0.40 per million, not estimated",
+    });
+  }
+
+  /** One registered instance per task of the ECS services that register in this Cloud Map service. */
+  private discoveryService(discovery: Resource): void {
+    const services = this.app
+      .resources("aws_ecs_service")
+      .filter((s) =>
+        this.app
+          .referencedOfType(s.stack, s.config.service_registries, "aws_service_discovery_service")
+          .some((d) => d.address === discovery.address),
+      );
+    const tasks = services.reduce((sum, s) => sum + this.serviceTasks(s).tasks, 0);
+    if (tasks === 0) {
+      this.note("free", discovery, "no task registers in it");
+      return;
+    }
+    this.add({
+      system: discovery.system,
+      category: "Networking",
+      label: `Cloud Map service ${String(discovery.config.name ?? discovery.name)} (registered tasks)`,
+      resources: [discovery.address, ...services.map((s) => s.address)],
+      terms: [
+        { quantity: tasks, unit: "instances", ...pricedAt(this.prices.prices.cloudMap.registeredInstanceMonth), basis: "month" },
+      ],
+      factors: [],
+      note: `the tasks of ${services.map((s) => String(s.config.name ?? s.name)).join(", ")}, counted as their ECS services are`,
     });
   }
 

@@ -1,17 +1,24 @@
 /**
  * `make cost`: the weekly and monthly cost of one environment's synthesized stacks
  * (cdktf.out/env/<environment>/stacks, written by `make synth-all`), or the difference between
- * two environments.
+ * two environments. Either may be `<environment>@<Airflow line>`: that environment as if its
+ * config chose the other line (config/load.ts loadConfigOnLine), synthesized here into
+ * cdktf.out/env/<environment>@<line>, e.g. `--compare production@2.8` prices production's move
+ * to Airflow 3.
  *
- *   tsx scripts/cost/main.ts <environment> [--system airflow|video-pipeline|all] [--compare <environment>]
+ *   tsx scripts/cost/main.ts <environment>[@line] [--system airflow|video-pipeline|all] [--compare <environment>[@line]]
  *                            [--compare-config-dir <dir> --compare-stacks-dir <dir> --compare-label <name>]
  *
  * The --compare-* options price the compared environment from another config folder and its
  * synthesized stacks (`make cost-ecs-executor`: production with the ECS executor on).
  */
+import { rmSync } from "node:fs";
 import { join } from "node:path";
-import { ConfigError, loadConfig, PROJECT_ROOT } from "../../config/load";
+import { App } from "cdktf";
+import { AIRFLOW_LINE_NAMES } from "../../config/airflow-lines";
+import { ConfigError, loadConfig, loadConfigOnLine, PROJECT_ROOT } from "../../config/load";
 import { ENVIRONMENTS } from "../../config/schema";
+import { buildApp } from "../../main";
 import { readSynthesizedStacks, SynthesizedApp } from "../review/synthesized";
 import { dagSchedules, taskRunsPerWeek } from "./dag-schedules";
 import { type Estimate, estimate, type Workload } from "./estimate";
@@ -27,9 +34,22 @@ function dagWorkload(): Workload {
   return { taskRunsPerWeek: taskRunsPerWeek(schedules), source: `schedules of ${schedules.length} DAGs in dags/` };
 }
 
-function estimateOf(environment: string, dirs: { config?: string; stacks?: string } = {}): Estimate {
-  const config = loadConfig(environment, dirs.config);
-  const app = new SynthesizedApp(readSynthesizedStacks(dirs.stacks ?? join(root, "cdktf.out", "env", environment, "stacks")));
+/** `production` or `production@2.8`. */
+function parseTarget(target: string): { environment: string; line?: string } {
+  const [environment, line] = target.split("@", 2);
+  return { environment, line };
+}
+
+/** `dirs`: price the target from another config folder and its synthesized stacks instead. */
+function estimateOf(target: string, dirs: { config?: string; stacks?: string } = {}): Estimate {
+  const { environment, line } = parseTarget(target);
+  const outdir = join(root, "cdktf.out", "env", target);
+  const config = line === undefined ? loadConfig(environment, dirs.config) : loadConfigOnLine(environment, line, dirs.config);
+  if (line !== undefined) {
+    rmSync(outdir, { recursive: true, force: true });
+    buildApp(new App({ outdir }), config).synth();
+  }
+  const app = new SynthesizedApp(readSynthesizedStacks(dirs.stacks ?? join(outdir, "stacks")));
   return estimate(app, config.costAssumptions, loadPrices(config.region), dagWorkload());
 }
 
@@ -49,12 +69,17 @@ function main(argv: string[]): number {
     else if (flag === "--compare-label") label = value;
     else problems.push(`unknown argument ${flag}`);
   }
-  const known = (env: string | undefined) => (ENVIRONMENTS as readonly string[]).includes(env ?? "");
-  if (!known(environment))
-    problems.push(`DEPLOY_ENV: "${environment ?? ""}" is not an environment (expected ${ENVIRONMENTS.join(", ")})`);
+  const expected = `${ENVIRONMENTS.join(", ")}, each optionally @${AIRFLOW_LINE_NAMES.join(" or @")}`;
+  const known = (target: string | undefined) => {
+    const { environment: env, line } = parseTarget(target ?? "");
+    return (
+      (ENVIRONMENTS as readonly string[]).includes(env) && (line === undefined || (AIRFLOW_LINE_NAMES as string[]).includes(line))
+    );
+  };
+  if (!known(environment)) problems.push(`DEPLOY_ENV: "${environment ?? ""}" is not an environment (expected ${expected})`);
   if (!SELECTIONS.includes(system)) problems.push(`SYSTEM: "${system}" is not a system (expected ${SELECTIONS.join(", ")})`);
   if (compare !== undefined && !known(compare)) {
-    problems.push(`COMPARE: "${compare}" is not an environment (expected ${ENVIRONMENTS.join(", ")})`);
+    problems.push(`COMPARE: "${compare}" is not an environment (expected ${expected})`);
   }
   if (problems.length > 0) {
     process.stderr.write(`make cost:\n  ${problems.join("\n  ")}\n`);

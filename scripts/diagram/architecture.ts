@@ -164,10 +164,11 @@ class ArchitectureDiagram {
       const size = task ? `${Number(task.config.cpu) / 1024} vCPU · ${Number(task.config.memory) / 1024} GB` : "";
       const publicIp = network?.assign_public_ip === true ? " · public IP" : "";
       const name = String(service.config.name ?? service.name);
+      const privateNames = this.privateNames(service);
       this.add(
         service,
         this.zoneOf(service.stack, network?.subnets),
-        `[["${label(`ECS ${name}`, `${size} · ${providers || "FARGATE"}${publicIp}`)}"]]`,
+        `[["${label(`ECS ${name}`, `${size} · ${providers || "FARGATE"}${publicIp}`, ...privateNames)}"]]`,
         name,
       );
     }
@@ -211,6 +212,18 @@ class ArchitectureDiagram {
         this.add(r, "regional", spec.shape(label(`${spec.kind} ${name}`)), name);
       }
     }
+  }
+
+  /** The Cloud Map DNS names the service's tasks register under (`<service>.<namespace>`). */
+  private privateNames(service: Resource): string[] {
+    return this.app
+      .referencedOfType(service.stack, service.config.service_registries, "aws_service_discovery_service")
+      .flatMap((discovery) => {
+        const dns = list(discovery.config.dns_config)[0] as Record<string, unknown> | undefined;
+        return this.app
+          .referencedOfType(discovery.stack, dns?.namespace_id, "aws_service_discovery_private_dns_namespace")
+          .map((namespace) => `DNS ${String(discovery.config.name)}.${String(namespace.config.name)}`);
+      });
   }
 
   /** The node a resource is drawn as: itself, or the file system of an EFS mount target. */
@@ -290,8 +303,9 @@ class ArchitectureDiagram {
       const self = endpoints(own, undefined);
       const peer = endpoints(other, cidr);
       const [from, to] = ingress ? [peer, self] : [self, peer];
+      const withinGroup = own !== undefined && own.address === other?.address;
       for (const f of from.nodes) {
-        for (const t of to.nodes) if (this.carries(f, t)) this.edge(f.id, t.id, "-->", ports(r));
+        for (const t of to.nodes) if (this.carries(f, t, withinGroup ? r : undefined)) this.edge(f.id, t.id, "-->", ports(r));
       }
       this.rules.push([from.name, to.name, ports(r), String(r.config.description ?? "")]);
     }
@@ -299,9 +313,21 @@ class ArchitectureDiagram {
 
   /**
    * Whether traffic the groups allow can flow: a load balancer reaches only the services
-   * registered in its target groups, not every member of the targets' security group.
+   * registered in its target groups, not every member of the targets' security group; a rule
+   * within one group (`withinGroup`) reaches only the other members whose containers listen on
+   * its port.
    */
-  private carries(from: Node, to: Node): boolean {
+  private carries(from: Node, to: Node, withinGroup?: Resource): boolean {
+    if (withinGroup) {
+      if (from.id === to.id || to.resource?.type !== "aws_ecs_service") return false;
+      const [task] = this.app.referencedOfType(to.resource.stack, to.resource.config.task_definition, "aws_ecs_task_definition");
+      const listening = [
+        ...stringsIn(task?.config.container_definitions)
+          .join("\n")
+          .matchAll(/"containerPort" = (\d+)/g),
+      ];
+      return listening.some((m) => Number(m[1]) === Number(withinGroup.config.from_port));
+    }
     if (from.resource?.type !== "aws_lb" || to.resource?.type !== "aws_ecs_service") return true;
     const lb = from.resource;
     const service = to.resource;
