@@ -6,7 +6,7 @@ import { STACK_IDS } from "../stacks/app-stack";
 import { synthEnvironment } from "./helpers";
 
 /** docs/architecture-ecs-executor.md: production with the ECS executor on (`make diagram-ecs-executor`). */
-export const ECS_EXECUTOR_ARCHITECTURE = join(__dirname, "..", "docs", "architecture-ecs-executor.md");
+const ECS_EXECUTOR_ARCHITECTURE = join(__dirname, "..", "docs", "architecture-ecs-executor.md");
 
 describe("make diagram with the ECS executor", () => {
   let markdown: string;

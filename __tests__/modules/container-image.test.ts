@@ -76,7 +76,9 @@ describe(".dockerignore handling", () => {
     expect(files).toContain("requirements/airflow-3.3/constraints.txt");
     expect(files).toContain("requirements/airflow-3.3/image.in");
     expect(files.some((f) => f.startsWith("dags/"))).toBe(true);
-    expect(files.every((f) => /^(docker\/airflow\/|dags\/|requirements\/airflow-[0-9.]+\/(constraints\.txt|image\.in)$)/.test(f))).toBe(true);
+    expect(
+      files.every((f) => /^(docker\/airflow\/|dags\/|requirements\/airflow-[0-9.]+\/(constraints\.txt|image\.in)$)/.test(f)),
+    ).toBe(true);
     expect(files.some((f) => f.startsWith("docker/airflow/tests/") || f.includes("__pycache__"))).toBe(false);
   });
 });

@@ -366,20 +366,31 @@ class Estimator {
           .referencedOfType(s.stack, s.config.task_definition, "aws_ecs_task_definition")
           .some((d) => d.address === definition.address),
       );
-    if (runByService) return this.classify(definition);
+    if (runByService) {
+      this.classify(definition);
+      return;
+    }
     const family = String(definition.config.family ?? "");
     const scheduler = this.app
       .resources("aws_ecs_task_definition")
       .map((d) => String(d.config.container_definitions ?? ""))
       .find((text) => text.includes(`"AIRFLOW__AWS_ECS_EXECUTOR__TASK_DEFINITION", "value" = "${family}"`));
-    if (scheduler === undefined) return this.note("unpriced", definition, "no ECS service or ECS executor runs it");
-    if (this.workload === undefined) return this.note("unpriced", definition, "ECS executor workers: no DAG schedules given");
+    if (scheduler === undefined) {
+      this.note("unpriced", definition, "no ECS service or ECS executor runs it");
+      return;
+    }
+    if (this.workload === undefined) {
+      this.note("unpriced", definition, "ECS executor workers: no DAG schedules given");
+      return;
+    }
 
     const { fargate } = this.prices.prices;
     const cpu = num(definition.config.cpu);
     const memory = num(definition.config.memory);
-    if (cpu === undefined || memory === undefined)
-      return this.note("unpriced", definition, "task definition without cpu and memory");
+    if (cpu === undefined || memory === undefined) {
+      this.note("unpriced", definition, "task definition without cpu and memory");
+      return;
+    }
     // The executor's run_task_kwargs, as jsonencode wrote it: a JSON string with its quotes escaped.
     const kwargs = /"AIRFLOW__AWS_ECS_EXECUTOR__RUN_TASK_KWARGS", "value" = "((?:[^"\\]|\\.)*)"/.exec(scheduler)?.[1];
     const strategy = kwargs
@@ -388,7 +399,8 @@ class Estimator {
       : undefined;
     const provider = strategy?.[0]?.capacityProvider ?? "FARGATE";
     if (provider !== "FARGATE" && provider !== "FARGATE_SPOT") {
-      return this.note("unpriced", definition, `capacity provider ${provider}: no price yet`);
+      this.note("unpriced", definition, `capacity provider ${provider}: no price yet`);
+      return;
     }
 
     const share = Math.min(this.assumptions.hoursPerWeek, 168) / 168;
