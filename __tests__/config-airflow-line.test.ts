@@ -1,4 +1,4 @@
-import { readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { AIRFLOW_LINE_NAMES, AIRFLOW_LINES, airflowBuildArgs } from "../config/airflow-lines";
 import { ConfigError, loadConfig, loadConfigOnLine, parseConfig } from "../config/load";
@@ -66,8 +66,8 @@ describe("airflow.line", () => {
 
   it("refuses 3.x-only sizes on the 2.8 line, which runs neither process", () => {
     expect(
-      problemsAfter("production", (airflow) => {
-        airflow.line = "2.8";
+      problemsAfter("hackathon", (airflow) => {
+        Object.assign(airflow, { dagProcessor: SIZE, triggerer: SIZE });
       }),
     ).toEqual([
       `airflow.dagProcessor: the 2.8 line runs no dag-processor (got ${JSON.stringify(SIZE)}; expected no airflow.dagProcessor, or airflow.line "3.3")`,
@@ -106,5 +106,26 @@ describe("loadConfigOnLine (make cost COMPARE=<environment>@<line>)", () => {
 
   it("knows every line the version map names", () => {
     for (const line of AIRFLOW_LINE_NAMES) expect(AIRFLOW_LINES[line].version.startsWith(`${line}.`)).toBe(true);
+  });
+});
+
+describe("the version map against the image's files", () => {
+  const root = join(__dirname, "..");
+
+  it("is what the Dockerfile builds by default: the 2.8 line", () => {
+    const dockerfile = readFileSync(join(root, "docker", "airflow", "Dockerfile"), "utf8");
+    expect(/^ARG AIRFLOW_VERSION=(\S+)$/m.exec(dockerfile)?.[1]).toBe(AIRFLOW_LINES["2.8"].version);
+  });
+
+  it("pins each line's apache-airflow in requirements/airflow-<line>/constraints.txt at the map's version", () => {
+    const folders = existsSync(join(root, "requirements"))
+      ? readdirSync(join(root, "requirements")).filter((name) => existsSync(join(root, "requirements", name, "constraints.txt")))
+      : [];
+    for (const folder of folders) {
+      const line = folder.replace(/^airflow-/, "");
+      expect(AIRFLOW_LINE_NAMES).toContain(line);
+      const constraints = readFileSync(join(root, "requirements", folder, "constraints.txt"), "utf8");
+      expect(/^apache-airflow==(\S+)$/m.exec(constraints)?.[1]).toBe(AIRFLOW_LINES[line as keyof typeof AIRFLOW_LINES].version);
+    }
   });
 });

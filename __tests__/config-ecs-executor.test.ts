@@ -24,10 +24,7 @@ describe("airflow.executor", () => {
     for (const environment of ["hackathon", "learner-lab", "production"] as const) {
       const config = loadConfig(environment);
       expect(config.airflow.executor).toBe("LocalExecutor");
-      expect(config.airflow.ecsExecutor).toEqual({
-        worker: { cpu: 512, memoryMiB: 1024, capacityProvider: "FARGATE" },
-        parallelism: 8,
-      });
+      expect(config.airflow.ecsExecutor).toEqual({ worker: { cpu: 512, memoryMiB: 1024, capacityProvider: "FARGATE" } });
       expect(config.costAssumptions.ecsWorkerTaskMinutes).toBe(2);
     }
   });
@@ -36,7 +33,7 @@ describe("airflow.executor", () => {
     expect(
       problemsAfter("production", (airflow) => {
         airflow.executor = "AwsEcsExecutor";
-        airflow.ecsExecutor = { worker: { cpu: 256, memoryMiB: 512, capacityProvider: "FARGATE_SPOT" }, parallelism: 16 };
+        airflow.ecsExecutor = { worker: { cpu: 256, memoryMiB: 512, capacityProvider: "FARGATE_SPOT" } };
       }),
     ).toEqual([]);
   });
@@ -59,15 +56,14 @@ describe("airflow.executor", () => {
     ).toEqual(['airflow.executor: not an allowed value (got "CeleryExecutor"; expected "LocalExecutor", "AwsEcsExecutor")']);
   });
 
-  it("refuses a worker size Fargate does not run, a capacity provider it does not know and no parallelism", () => {
+  it("refuses a worker size Fargate does not run and a capacity provider it does not know", () => {
     expect(
       problemsAfter("production", (airflow) => {
         airflow.executor = "AwsEcsExecutor";
-        airflow.ecsExecutor = { worker: { cpu: 512, memoryMiB: 512, capacityProvider: "EC2" }, parallelism: 0 };
+        airflow.ecsExecutor = { worker: { cpu: 512, memoryMiB: 512, capacityProvider: "EC2" } };
       }),
     ).toEqual([
       'airflow.ecsExecutor.worker.capacityProvider: not an allowed value (got "EC2"; expected "FARGATE", "FARGATE_SPOT")',
-      "airflow.ecsExecutor.parallelism: too small (got 0; expected at least 1)",
       "airflow.ecsExecutor.worker.memoryMiB: not valid with cpu 512 (got 512; expected 1024, 2048, 3072 or 4096)",
     ]);
   });

@@ -51,8 +51,6 @@ export interface EcsExecutorProps {
   readonly memoryMiB: number;
   /** Where the workers run; FARGATE_SPOT may stop one mid-task, and Airflow's retries rerun it. */
   readonly capacityProvider: CapacityProvider;
-  /** `[core] parallelism`: the most task instances (so worker tasks) running at once. */
-  readonly parallelism: number;
   /** @default 3 (the provider's default) */
   readonly maxRunTaskAttempts?: number;
   /** `[core] execution_api_server_url`: the api-server's Execution API, reachable inside the VPC. */
@@ -182,7 +180,6 @@ export class EcsExecutor extends Construct {
 
     this.schedulerEnvironment = {
       AIRFLOW__CORE__EXECUTOR: AWS_ECS_EXECUTOR,
-      AIRFLOW__CORE__PARALLELISM: String(props.parallelism),
       AIRFLOW__AWS_ECS_EXECUTOR__REGION_NAME: props.region,
       AIRFLOW__AWS_ECS_EXECUTOR__CLUSTER: props.cluster.name,
       AIRFLOW__AWS_ECS_EXECUTOR__CONTAINER_NAME: containerName,

@@ -342,7 +342,6 @@ export class AirflowStack extends AppStack {
         cpu: worker.cpu,
         memoryMiB: worker.memoryMiB,
         capacityProvider: worker.capacityProvider,
-        parallelism: airflow.ecsExecutor.parallelism,
         executionApiUrl: this.executionApiUrl,
         logRetentionDays: airflow.logRetentionDays,
         containerLogGroup: { name: logGroup.name, arn: logGroup.arn },
@@ -496,6 +495,11 @@ export class AirflowStack extends AppStack {
           environment: {
             ...common,
             AIRFLOW_DB_MIGRATE: "false",
+            // Only the scheduler's executor reads it; it bounds the task's worker processes (LocalExecutor)
+            // or the worker tasks running at once (ECS executor).
+            ...(component === "scheduler" && airflow.scheduler.parallelism !== undefined
+              ? { AIRFLOW__CORE__PARALLELISM: String(airflow.scheduler.parallelism) }
+              : {}),
             ...(component === "scheduler" ? { ...ecsExecutor?.loggingEnvironment, ...ecsExecutor?.schedulerEnvironment } : {}),
           },
           secrets: secrets.common,

@@ -18,7 +18,6 @@ const BASE: EcsExecutorProps = {
   cpu: 512,
   memoryMiB: 1024,
   capacityProvider: "FARGATE_SPOT",
-  parallelism: 8,
   executionApiUrl: "http://api.app.internal:8080/execution/",
   logRetentionDays: 14,
   containerLogGroup: { name: "/ecs/app", arn: "arn:aws:logs:us-east-1:123456789012:log-group:/ecs/app" },
@@ -86,7 +85,6 @@ describe("EcsExecutor", () => {
     const env = build().output("scheduler_environment");
     expect(env).toEqual({
       AIRFLOW__CORE__EXECUTOR: AWS_ECS_EXECUTOR,
-      AIRFLOW__CORE__PARALLELISM: "8",
       AIRFLOW__AWS_ECS_EXECUTOR__REGION_NAME: "us-east-1",
       AIRFLOW__AWS_ECS_EXECUTOR__CLUSTER: "app",
       AIRFLOW__AWS_ECS_EXECUTOR__CONTAINER_NAME: "worker",

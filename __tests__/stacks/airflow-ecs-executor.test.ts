@@ -60,7 +60,8 @@ describe("the ECS executor (production with airflow.executor AwsEcsExecutor)", (
   beforeAll(() => {
     env = synthEnvironment("production", (config) => {
       config.airflow.executor = "AwsEcsExecutor";
-      config.airflow.ecsExecutor = { worker: { cpu: 512, memoryMiB: 1024, capacityProvider: "FARGATE_SPOT" }, parallelism: 8 };
+      config.airflow.ecsExecutor = { worker: { cpu: 512, memoryMiB: 1024, capacityProvider: "FARGATE_SPOT" } };
+      config.airflow.scheduler.parallelism = 12;
     });
   });
 
@@ -105,7 +106,8 @@ describe("the ECS executor (production with airflow.executor AwsEcsExecutor)", (
     const all = containers(env);
     expect(envOf(all.scheduler)).toMatchObject({
       AIRFLOW__CORE__EXECUTOR: AWS_ECS_EXECUTOR,
-      AIRFLOW__CORE__PARALLELISM: "8",
+      // [core] parallelism, one place (airflow.scheduler.parallelism): here the most workers at once.
+      AIRFLOW__CORE__PARALLELISM: "12",
       AIRFLOW__AWS_ECS_EXECUTOR__CLUSTER: "alerta-utec-airflow",
       AIRFLOW__AWS_ECS_EXECUTOR__TASK_DEFINITION: AIRFLOW_WORKER_NAME,
       AIRFLOW__AWS_ECS_EXECUTOR__CONTAINER_NAME: "worker",

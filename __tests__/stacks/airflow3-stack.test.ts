@@ -124,6 +124,29 @@ describe("the Airflow 3.3 line (production)", () => {
       expect(envOf(byName[component])).not.toHaveProperty("FORWARDED_ALLOW_IPS");
   });
 
+  it("bounds the scheduler's LocalExecutor workers by the configured parallelism, which its memory was sized for", () => {
+    expect(env.config.airflow.scheduler.parallelism).toBe(8);
+    expect(envOf(byName.scheduler).AIRFLOW__CORE__PARALLELISM).toBe("8");
+    for (const component of ["api-server", "dag-processor", "triggerer"]) {
+      expect(envOf(byName[component])).not.toHaveProperty("AIRFLOW__CORE__PARALLELISM");
+    }
+  });
+
+  it("sizes each process's task from the config", () => {
+    const { webserver, scheduler, dagProcessor, triggerer } = env.config.airflow;
+    const sizes = Object.fromEntries(
+      Object.values(env.resources<{ family: string; cpu: string; memory: string }>("airflow", "aws_ecs_task_definition")).map(
+        (td) => [td.family.replace("alerta-utec-airflow-", ""), [Number(td.cpu), Number(td.memory)]],
+      ),
+    );
+    expect(sizes).toEqual({
+      "api-server": [webserver.cpu, webserver.memoryMiB],
+      scheduler: [scheduler.cpu, scheduler.memoryMiB],
+      "dag-processor": [dagProcessor?.cpu, dagProcessor?.memoryMiB],
+      triggerer: [triggerer?.cpu, triggerer?.memoryMiB],
+    });
+  });
+
   it("autoscales the api-server behind the load balancer as the webserver was", () => {
     const { autoscaling } = env.config.airflow.webserver;
     expect(env.json("airflow")).toHaveResourceWithProperties(
@@ -346,6 +369,11 @@ describe("the Airflow 2.8 line (hackathon)", () => {
     expect(byName.scheduler.command).toEqual(["scheduler"]);
     expect(byName.webserver.healthCheck?.command).toEqual(["CMD-SHELL", "curl -f http://localhost:8080/health || exit 1"]);
     expect(env.json("airflow")).toHaveResourceWithProperties(LbTargetGroup, synthesized({ healthCheck: { path: "/health" } }));
+  });
+
+  it("leaves [core] parallelism at Airflow's default where the config sets none", () => {
+    expect(env.config.airflow.scheduler.parallelism).toBeUndefined();
+    expect(envOf(byName.scheduler)).not.toHaveProperty("AIRFLOW__CORE__PARALLELISM");
   });
 
   it("injects the 2.x secrets only, under their 2.x names", () => {

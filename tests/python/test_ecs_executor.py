@@ -41,10 +41,8 @@ def production_with_ecs_executor(tmp_path_factory: pytest.TempPathFactory) -> di
     config.pop("$schema", None)
     config["airflow"]["executor"] = "AwsEcsExecutor"
     # Not the defaults, so that the test sees the config reach the executor.
-    config["airflow"]["ecsExecutor"] = {
-        "worker": {"cpu": 512, "memoryMiB": 1024, "capacityProvider": "FARGATE_SPOT"},
-        "parallelism": 4,
-    }
+    config["airflow"]["ecsExecutor"] = {"worker": {"cpu": 512, "memoryMiB": 1024, "capacityProvider": "FARGATE_SPOT"}}
+    config["airflow"]["scheduler"]["parallelism"] = 4
     out = synthesize("production", config, tmp_path_factory.mktemp("ecs-executor"))
     return {"config": config, "airflow": read_stack(out, "airflow")}
 
@@ -244,9 +242,9 @@ def test_a_queued_task_instance_becomes_one_run_task_of_the_worker(
     # executor keeps the task queued for a retry; what matters here is what it asked ECS for.
     assert len(requests) >= 1
     request = requests[0]
-    settings = production_with_ecs_executor["config"]["airflow"]["ecsExecutor"]
-    assert executor.parallelism == settings["parallelism"]
-    worker = settings["worker"]
+    airflow_config = production_with_ecs_executor["config"]["airflow"]
+    assert executor.parallelism == airflow_config["scheduler"]["parallelism"]
+    worker = airflow_config["ecsExecutor"]["worker"]
     assert request["taskDefinition"] == "alerta-utec-airflow-worker"
     assert request["cluster"] == "alerta-utec-airflow"
     assert request["capacityProviderStrategy"] == [{"capacityProvider": worker["capacityProvider"], "weight": 1}]
