@@ -21,6 +21,7 @@ export function decodeJsonencode(expression: string): unknown {
       } else if (c === "$" && hcl[i + 1] === "{") {
         let depth = 0;
         const start = i;
+        i += 1; // past the "$": the braces from here on decide where the interpolation ends
         do {
           if (hcl[i] === "{") depth += 1;
           else if (hcl[i] === "}") depth -= 1;
