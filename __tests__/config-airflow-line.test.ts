@@ -118,14 +118,14 @@ describe("the version map against the image's files", () => {
   });
 
   it("pins each line's apache-airflow in requirements/airflow-<line>/constraints.txt at the map's version", () => {
-    const folders = existsSync(join(root, "requirements"))
-      ? readdirSync(join(root, "requirements")).filter((name) => existsSync(join(root, "requirements", name, "constraints.txt")))
-      : [];
-    for (const folder of folders) {
-      const line = folder.replace(/^airflow-/, "");
-      expect(AIRFLOW_LINE_NAMES).toContain(line);
-      const constraints = readFileSync(join(root, "requirements", folder, "constraints.txt"), "utf8");
-      expect(/^apache-airflow==(\S+)$/m.exec(constraints)?.[1]).toBe(AIRFLOW_LINES[line as keyof typeof AIRFLOW_LINES].version);
+    const folders = readdirSync(join(root, "requirements")).filter((name) =>
+      existsSync(join(root, "requirements", name, "constraints.txt")),
+    );
+    // Every line has its pinned folder and no folder is left without a line.
+    expect(folders.sort()).toEqual(AIRFLOW_LINE_NAMES.map((line) => `airflow-${line}`).sort());
+    for (const line of AIRFLOW_LINE_NAMES) {
+      const constraints = readFileSync(join(root, "requirements", `airflow-${line}`, "constraints.txt"), "utf8");
+      expect(/^apache-airflow==(\S+)$/m.exec(constraints)?.[1]).toBe(AIRFLOW_LINES[line].version);
     }
   });
 });

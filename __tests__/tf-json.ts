@@ -60,6 +60,19 @@ export function onlyResource<T = Resource>(json: string, type: TerraformType, ke
   return found[0] as T;
 }
 
+/**
+ * `<type>.<logical id>.<attribute>` of the one resource of the class whose `key` is `value`: the
+ * reference another resource's argument holds to it (a policy's Resource, a depends_on entry).
+ */
+export function addressOf(json: string, type: TerraformType, key: string, value: unknown, attribute?: string): string {
+  const entries = Object.entries(parseStack(json).resource?.[type.tfResourceType] ?? {}).filter(([, r]) => r[key] === value);
+  if (entries.length !== 1) {
+    throw new Error(`expected one ${type.tfResourceType} with ${key} = ${JSON.stringify(value)}, found ${entries.length}`);
+  }
+  const address = `${type.tfResourceType}.${entries[0][0]}`;
+  return attribute === undefined ? address : `${address}.${attribute}`;
+}
+
 /** A container definition as ECS reads it (inside the task definition's `jsonencode`). */
 export interface ContainerDefinition {
   readonly name: string;
@@ -88,6 +101,18 @@ export function containerOf(json: string, family: string): ContainerDefinition {
   return definitions[0];
 }
 
+/** The single container of every task definition in the stack, by container name. */
+export function containersByName(json: string): Record<string, ContainerDefinition> {
+  const out: Record<string, ContainerDefinition> = {};
+  for (const taskDefinition of resourcesOf(json, EcsTaskDefinition)) {
+    const definitions = containerDefinitions(taskDefinition);
+    if (definitions.length !== 1)
+      throw new Error(`expected one container in ${taskDefinition.family}, found ${definitions.length}`);
+    out[definitions[0].name] = definitions[0];
+  }
+  return out;
+}
+
 /** A container's plain environment as a name -> value map. */
 export const environmentOf = (c: ContainerDefinition): Record<string, string> =>
   Object.fromEntries(c.environment.map((e) => [e.name, e.value]));
@@ -108,6 +133,20 @@ export interface PolicyStatement {
 /** The statements of a `${jsonencode(...)}` policy document (an inline role policy's `policy`). */
 export function policyStatements(policy: unknown): PolicyStatement[] {
   return (decodeJsonencode(policy as string) as { Statement: PolicyStatement[] }).Statement;
+}
+
+/** The statements of every inline role policy in the stack, by the name of the role it is attached to. */
+export function statementsByRole(json: string): Record<string, PolicyStatement[]> {
+  const roles = parseStack(json).resource?.aws_iam_role ?? {};
+  const out: Record<string, PolicyStatement[]> = {};
+  for (const policy of Object.values(parseStack(json).resource?.aws_iam_role_policy ?? {})) {
+    const roleId = /aws_iam_role\.([^.]+)\.id/.exec(String(policy.role))?.[1] ?? "";
+    const role = roles[roleId];
+    if (!role)
+      throw new Error(`inline policy ${String(policy.name)} is attached to no role of this stack (${String(policy.role)})`);
+    out[String(role.name)] = policyStatements(policy.policy);
+  }
+  return out;
 }
 
 /**

@@ -43,6 +43,17 @@ const taskSubnets = z
 
 const taskSize = z.strictObject({ cpu: fargateCpu, memoryMiB, capacityProvider });
 
+/** `airflow.executor`: where the DAGs' task instances run. */
+export const AIRFLOW_EXECUTORS = ["LocalExecutor", "AwsEcsExecutor"] as const;
+export type AirflowExecutor = (typeof AIRFLOW_EXECUTORS)[number];
+const ecsExecutor = z
+  .strictObject({
+    worker: taskSize.describe("Size of each task instance's Fargate task, and where it runs"),
+  })
+  .describe(
+    "Settings of the ECS executor, used when airflow.executor is AwsEcsExecutor; airflow.scheduler.parallelism bounds the workers running at once",
+  );
+
 const targetTracking = z.strictObject({
   minCapacity: z.number().int().min(0),
   maxCapacity: z.number().int().min(1),
@@ -187,6 +198,15 @@ export const configSchema = z
         ),
       taskSubnets,
       image: imageSource,
+      executor: z
+        .enum(AIRFLOW_EXECUTORS)
+        .default("LocalExecutor")
+        .describe(
+          "LocalExecutor runs the tasks inside the scheduler task; AwsEcsExecutor (Airflow 3 line only) runs each task instance as its own Fargate task (docs/ecs-executor.md)",
+        ),
+      // The five DAGs run one small task each: 0.5 vCPU / 1 GB is the scheduler's LocalExecutor
+      // size today, which also runs the scheduler itself.
+      ecsExecutor: ecsExecutor.default({ worker: { cpu: 512, memoryMiB: 1024, capacityProvider: "FARGATE" } }),
       adminEmail: email.describe("E-mail of the Airflow admin user the entrypoint creates"),
       certificateArn: certificateArn.optional(),
       logRetentionDays,
@@ -207,7 +227,7 @@ export const configSchema = z
             .max(1024)
             .optional()
             .describe(
-              "[core] parallelism: the most task instances running at once, each a LocalExecutor worker process in the scheduler's task (3.3 measured 555 MiB PSS at its peak with 8, 887 with 32: docs/airflow-3.md); omit for Airflow's default, 32",
+              "[core] parallelism: the most task instances running at once, each a LocalExecutor worker process in the scheduler's task or an ECS executor worker task (3.3 measured 555 MiB PSS at its peak with 8, 887 with 32: docs/airflow-3.md); omit for Airflow's default, 32",
             ),
         })
         .describe("Exactly one scheduler, which also runs the DAGs' tasks (LocalExecutor)"),
@@ -249,6 +269,13 @@ export const configSchema = z
         efsStoredGb: z.number().min(0),
         s3StoredGb: z.number().min(0),
         ecrStoredGb: z.number().min(0),
+        ecsWorkerTaskMinutes: z
+          .number()
+          .positive()
+          .default(2)
+          .describe(
+            "Billed minutes of one ECS executor worker task: Fargate bills from the image pull to the stop, so start-up (about a minute) plus the task's own run",
+          ),
       })
       .describe("Usage assumed by `make cost`"),
   })
@@ -259,3 +286,4 @@ export type DatabaseConfig = Config["data"]["airflowDatabase"];
 export type ImageSourceConfig = Config["airflow"]["image"];
 export type TaskSizeConfig = NonNullable<Config["airflow"]["triggerer"]>;
 export type TargetTrackingConfig = Config["airflow"]["webserver"]["autoscaling"];
+export type EcsExecutorConfig = Config["airflow"]["ecsExecutor"];

@@ -64,6 +64,7 @@ export function crossFieldProblems(config: Config, projectRoot: string): ConfigP
     checkIam,
     checkImageSources,
     checkAirflowLine,
+    checkEcsExecutor,
   ];
   for (const check of checks) {
     try {
@@ -137,6 +138,7 @@ function checkTaskSizes(config: Config, report: Report): void {
     ["airflow.scheduler", config.airflow.scheduler],
     ["airflow.dagProcessor", config.airflow.dagProcessor],
     ["airflow.triggerer", config.airflow.triggerer],
+    ["airflow.ecsExecutor.worker", config.airflow.ecsExecutor?.worker],
     ["videoPipeline.web", config.videoPipeline.web],
     ["videoPipeline.worker", config.videoPipeline.worker],
   ] as const;
@@ -217,5 +219,27 @@ function checkIam(config: Config, report: Report): void {
         'false, or iam.mode "create"',
       );
     }
+  }
+}
+
+/**
+ * The ECS executor's workers run `airflow.sdk.execution_time.execute_workload` and report to the
+ * Execution API, which only the 3.x api-server serves; on 2.x the provider would start them with
+ * the `airflow tasks run` command, which needs the metadata database in every worker.
+ */
+function checkEcsExecutor(config: Config, report: Report): void {
+  const { executor, line } = config.airflow;
+  if (executor !== "AwsEcsExecutor" || AIRFLOW_LINES[line] === undefined) return;
+  if (AIRFLOW_LINES[line].uiCommand !== "api-server") {
+    const lines = Object.entries(AIRFLOW_LINES)
+      .filter(([, spec]) => spec.uiCommand === "api-server")
+      .map(([name]) => `"${name}"`)
+      .join(" or ");
+    report(
+      "airflow.executor",
+      `the ECS executor needs the Airflow 3 line (Execution API), and airflow.line is "${line}"`,
+      executor,
+      `"LocalExecutor", or airflow.line ${lines}`,
+    );
   }
 }

@@ -7,6 +7,7 @@ import { PROJECT_ROOT } from "../config/load";
 import type { Config, TaskSizeConfig } from "../config/schema";
 import { AlarmTopic, BELOW_ONE_FOR_FIVE_MINUTES, notifying } from "../modules/alarm-topic";
 import { ContainerImage } from "../modules/container-image";
+import { AWS_ECS_EXECUTOR, EcsExecutor } from "../modules/ecs-executor";
 import { FargateCluster } from "../modules/fargate-cluster";
 import { type EfsVolume, FargateService } from "../modules/fargate-service";
 import { ImageRepository } from "../modules/image-repository";
@@ -27,6 +28,13 @@ export const AIRFLOW_ADMIN_USERNAME = "admin";
 export const AIRFLOW_LOG_GROUP = `/ecs/${AIRFLOW_NAME}`;
 /** Where the image expects its EFS volumes (seed 000, "Task Definitions"). */
 const AIRFLOW_HOME = "/opt/airflow";
+/**
+ * The DAGs baked into the image (docker/airflow/Dockerfile), which entrypoint.sh seeds onto EFS.
+ * ECS executor workers read them here: the same files, with no EFS mount to wait for per task.
+ */
+const IMAGE_DAGS_FOLDER = `${AIRFLOW_HOME}/dags-image`;
+/** Family of the ECS executor's worker task definition, and start of its roles' names. */
+export const AIRFLOW_WORKER_NAME = `${AIRFLOW_NAME}-worker`;
 /** ECR keeps this many images; older ones (and their timestamp tags) expire. */
 const KEPT_IMAGES = 5;
 
@@ -116,6 +124,12 @@ export function airflowPolicies(refs: {
   readonly data: AirflowDataOutputs;
   /** @default "2.8" */
   readonly line?: AirflowLine;
+  /**
+   * With the ECS executor the DAGs' permissions move to its workers: the scheduler only starts
+   * and watches them, and the UI reads their task logs.
+   * @default - LocalExecutor: the scheduler runs the tasks and holds the DAGs' permissions
+   */
+  readonly ecsExecutor?: Pick<EcsExecutor, "schedulerStatements" | "logReaderStatements">;
 }): Partial<Record<AirflowRolePurpose, PolicyStatement[]>> {
   const { data } = refs;
   const line = refs.line ?? "2.8";
@@ -146,19 +160,24 @@ export function airflowPolicies(refs: {
         resources: [...new Set([...Object.values(secrets.common), ...Object.values(secrets.ui)])],
       },
     ],
-    // The UI runs no task (LocalExecutor runs them in the scheduler): it only mounts EFS.
-    [taskRolePurpose(components.ui)]: [efs],
+    // The UI runs no task (LocalExecutor runs them in the scheduler): it only mounts EFS, and
+    // reads the ECS executor's remote task logs when there are workers.
+    [taskRolePurpose(components.ui)]: [efs, ...(refs.ecsExecutor?.logReaderStatements ?? [])],
   };
+  const schedulerStatements = refs.ecsExecutor ? refs.ecsExecutor.schedulerStatements : dagPermissions(data);
   for (const component of components.background) {
     // The dag-processor parses DAG files and the triggerer runs deferred triggers (no DAG here
     // defers; one that defers an AWS trigger needs that trigger's permissions on this role).
-    policies[taskRolePurpose(component)] = component === "scheduler" ? [efs, ...dagPermissions(data)] : [efs];
+    policies[taskRolePurpose(component)] = component === "scheduler" ? [efs, ...schedulerStatements] : [efs];
   }
   return policies;
 }
 
-/** What the DAGs' tasks do in AWS (docs/CONTRACTS.md); LocalExecutor runs them in the scheduler. */
-function dagPermissions(data: AirflowDataOutputs): PolicyStatement[] {
+/**
+ * What the DAGs' tasks do in AWS (docs/CONTRACTS.md): the scheduler's with LocalExecutor, which
+ * runs them in its own task; the workers' with the ECS executor.
+ */
+export function dagPermissions(data: AirflowDataOutputs): PolicyStatement[] {
   return [
     {
       sid: "ReadAndUpdateIncidents",
@@ -287,12 +306,64 @@ export class AirflowStack extends AppStack {
       ? `http://${apiServerName.hostname}:${PORTS.airflowWebserver}${EXECUTION_API_PATH}`
       : undefined;
 
+    // docs/CONTRACTS.md: the DAGs read these and nothing else.
+    const contract: Record<string, string> = {
+      AWS_DEFAULT_REGION: config.region,
+      DYNAMODB_TABLE: data.incidentsTable.name,
+      INCIDENTS_CLASSIFICATION_INDEX: data.incidentsTable.classificationIndexName,
+      INCIDENTS_NOTIFICATION_INDEX: data.incidentsTable.notificationIndexName,
+      SNS_TOPIC_ARN_HIGH: data.topicArns.high,
+      SNS_TOPIC_ARN_MEDIUM: data.topicArns.medium,
+      SNS_TOPIC_ARN_LOW: data.topicArns.low,
+      SES_SENDER_ADDRESS: data.reports.senderAddress,
+      REPORT_RECIPIENT: data.reports.recipientAddress,
+      BACKUP_BUCKET: data.logsBucket.name,
+      METRICS_NAMESPACE,
+    };
+    const placement = taskPlacement(network, airflow.taskSubnets);
+    const existingRoleName = config.iam.mode === "existing-role" ? config.iam.roleName : undefined;
+
+    // ---- ECS executor workers (docs/ecs-executor.md) -------------------------------------------
+    let ecsExecutor: EcsExecutor | undefined;
+    if (airflow.executor === "AwsEcsExecutor") {
+      // config/validate.ts refuses this combination with a message; this guards other callers.
+      if (!this.executionApiUrl)
+        throw new Error(`AirflowStack: the ECS executor needs the Execution API (line ${line} has none)`);
+      const worker = airflow.ecsExecutor.worker;
+      ecsExecutor = new EcsExecutor(this, "ecs-executor", {
+        name: AIRFLOW_WORKER_NAME,
+        // The literal name: the executor's settings read the same as the console shows them.
+        cluster: { arn: cluster.arn, name: AIRFLOW_NAME },
+        region: config.region,
+        image: image.imageUri,
+        ...placement,
+        securityGroupIds: [network.securityGroupIds["airflow-workers"]],
+        platformVersion: config.fargatePlatformVersion,
+        cpu: worker.cpu,
+        memoryMiB: worker.memoryMiB,
+        capacityProvider: worker.capacityProvider,
+        executionApiUrl: this.executionApiUrl,
+        logRetentionDays: airflow.logRetentionDays,
+        containerLogGroup: { name: logGroup.name, arn: logGroup.arn },
+        environment: { ...contract, AIRFLOW_HOME, AIRFLOW__CORE__DAGS_FOLDER: IMAGE_DAGS_FOLDER },
+        taskStatements: dagPermissions(data),
+        imagePullStatements: imageRepository.pullStatements(),
+        existingRoleName,
+      });
+    }
+
     // ---- IAM -----------------------------------------------------------------------------------
-    const policies = airflowPolicies({ imagePull: imageRepository.pullStatements(), logGroupArn: logGroup.arn, data, line });
+    const policies = airflowPolicies({
+      imagePull: imageRepository.pullStatements(),
+      logGroupArn: logGroup.arn,
+      data,
+      line,
+      ecsExecutor,
+    });
     const taskRoles = new TaskRoles(this, "roles", {
       namePrefix: AIRFLOW_NAME,
       policies: policies as Record<AirflowRolePurpose, PolicyStatement[]>,
-      existingRoleName: config.iam.mode === "existing-role" ? config.iam.roleName : undefined,
+      existingRoleName,
     });
     const { roles, iamResources } = taskRoles;
 
@@ -311,24 +382,11 @@ export class AirflowStack extends AppStack {
         containerPath: `${AIRFLOW_HOME}/logs`,
       },
     ];
-    // docs/CONTRACTS.md: the DAGs read these and nothing else.
-    const contract: Record<string, string> = {
-      AWS_DEFAULT_REGION: config.region,
-      DYNAMODB_TABLE: data.incidentsTable.name,
-      INCIDENTS_CLASSIFICATION_INDEX: data.incidentsTable.classificationIndexName,
-      INCIDENTS_NOTIFICATION_INDEX: data.incidentsTable.notificationIndexName,
-      SNS_TOPIC_ARN_HIGH: data.topicArns.high,
-      SNS_TOPIC_ARN_MEDIUM: data.topicArns.medium,
-      SNS_TOPIC_ARN_LOW: data.topicArns.low,
-      SES_SENDER_ADDRESS: data.reports.senderAddress,
-      REPORT_RECIPIENT: data.reports.recipientAddress,
-      BACKUP_BUCKET: data.logsBucket.name,
-      METRICS_NAMESPACE,
-    };
     const common: Record<string, string> = {
       ...contract,
       AIRFLOW_HOME,
-      AIRFLOW__CORE__EXECUTOR: "LocalExecutor",
+      // Every component names the same executor (the dag-processor checks the DAGs against it).
+      AIRFLOW__CORE__EXECUTOR: ecsExecutor ? AWS_ECS_EXECUTOR : "LocalExecutor",
       ...(this.executionApiUrl
         ? {
             // Links in the UI point at the load balancer; without the next variable Airflow would
@@ -352,7 +410,7 @@ export class AirflowStack extends AppStack {
       region: config.region,
       executionRole: roles.execution,
       sharedRoleAllowed: taskRoles.borrowed,
-      ...taskPlacement(network, airflow.taskSubnets),
+      ...placement,
       securityGroupIds: [network.securityGroupIds["airflow-tasks"]],
       platformVersion: config.fargatePlatformVersion,
     };
@@ -381,6 +439,8 @@ export class AirflowStack extends AppStack {
           // the ALB's nodes have changing private IPs. Any address is safe because only the ALB
           // and the Airflow tasks can reach the port (security matrix).
           ...(ui === "api-server" ? { FORWARDED_ALLOW_IPS: "*" } : {}),
+          // The UI shows the workers' task logs from their CloudWatch group.
+          ...ecsExecutor?.loggingEnvironment,
         },
         secrets: { ...secrets.common, ...secrets.ui },
         healthCheck: {
@@ -435,10 +495,12 @@ export class AirflowStack extends AppStack {
           environment: {
             ...common,
             AIRFLOW_DB_MIGRATE: "false",
-            // Only the scheduler's executor reads it; it bounds the task's worker processes.
+            // Only the scheduler's executor reads it; it bounds the task's worker processes (LocalExecutor)
+            // or the worker tasks running at once (ECS executor).
             ...(component === "scheduler" && airflow.scheduler.parallelism !== undefined
               ? { AIRFLOW__CORE__PARALLELISM: String(airflow.scheduler.parallelism) }
               : {}),
+            ...(component === "scheduler" ? { ...ecsExecutor?.loggingEnvironment, ...ecsExecutor?.schedulerEnvironment } : {}),
           },
           secrets: secrets.common,
           // A process that stops heart-beating (lost database, hung loop) is replaced. The start
@@ -454,7 +516,8 @@ export class AirflowStack extends AppStack {
           ...(component === "scheduler" ? { stopTimeoutSeconds: 120 } : {}),
           streamPrefix: component,
         },
-        dependsOn: [capacityProviders, ...iamResources],
+        // RunTask fails until the worker roles it passes exist.
+        dependsOn: [capacityProviders, ...iamResources, ...(component === "scheduler" ? (ecsExecutor?.iamResources ?? []) : [])],
       });
       return { component, service };
     });

@@ -133,6 +133,7 @@ export class NetworkStack extends AppStack {
         airflowHttps: props.config.airflow.certificateArn !== undefined,
         videoHttps: props.config.videoPipeline.certificateArn !== undefined,
         airflowExecutionApi: AIRFLOW_LINES[props.config.airflow.line].uiCommand === "api-server",
+        airflowEcsWorkers: props.config.airflow.executor === "AwsEcsExecutor",
       }),
     });
 

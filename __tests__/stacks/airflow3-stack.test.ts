@@ -7,8 +7,6 @@ import { AppautoscalingTarget } from "@cdktf/provider-aws/lib/appautoscaling-tar
 import { CloudwatchMetricAlarm } from "@cdktf/provider-aws/lib/cloudwatch-metric-alarm";
 import { EcsService } from "@cdktf/provider-aws/lib/ecs-service";
 import { EcsTaskDefinition } from "@cdktf/provider-aws/lib/ecs-task-definition";
-import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
-import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import { LbListenerRule } from "@cdktf/provider-aws/lib/lb-listener-rule";
 import { LbTargetGroup } from "@cdktf/provider-aws/lib/lb-target-group";
 import { ServiceDiscoveryPrivateDnsNamespace } from "@cdktf/provider-aws/lib/service-discovery-private-dns-namespace";
@@ -24,35 +22,12 @@ import { securityRules } from "../../stacks/security-matrix";
 import { type SynthesizedEnvironment, synthEnvironment } from "../helpers";
 import {
   type ContainerDefinition,
-  containerDefinitions,
+  containersByName,
   environmentOf as envOf,
-  type PolicyStatement,
-  policyStatements,
   resourcesOf,
   secretsOf,
+  statementsByRole,
 } from "../tf-json";
-
-/** The one container of each Airflow task definition, by container name. */
-function containers(env: SynthesizedEnvironment): Record<string, ContainerDefinition> {
-  const out: Record<string, ContainerDefinition> = {};
-  for (const td of resourcesOf(env.json("airflow"), EcsTaskDefinition)) {
-    const [container] = containerDefinitions(td);
-    out[container.name] = container;
-  }
-  return out;
-}
-
-/** Statements of each Airflow role's inline policy, by the role's name. */
-function policies(env: SynthesizedEnvironment): Record<string, PolicyStatement[]> {
-  const json = env.json("airflow");
-  const roles = Object.fromEntries(resourcesOf(json, IamRole).map((r) => [r["//"].metadata.uniqueId, r.name]));
-  const out: Record<string, PolicyStatement[]> = {};
-  for (const policy of resourcesOf(json, IamRolePolicy)) {
-    const roleId = /aws_iam_role\.([^.]+)\.id/.exec(policy.role)?.[1] ?? "";
-    out[roles[roleId]] = policyStatements(policy.policy);
-  }
-  return out;
-}
 
 /** The SSM parameter an ECS secret's valueFrom names, as the data stack's output reference spells it. */
 const parameter = (path: string) => `ssm--alerta-utec-airflow--${path.replace(/\//g, "--")}arn`;
@@ -65,7 +40,7 @@ describe("the Airflow 3.3 line (production)", () => {
   let byName: Record<string, ContainerDefinition>;
   beforeAll(() => {
     env = synthEnvironment("production");
-    byName = containers(env);
+    byName = containersByName(env.json("airflow"));
   });
 
   it("is the line production's config chooses", () => {
@@ -232,7 +207,9 @@ describe("the Airflow 3.3 line (production)", () => {
   });
 
   it("lets the execution role read exactly the line's five parameters", () => {
-    const read = policies(env)["alerta-utec-airflow-execution"].find((s) => s.Sid === "ReadAirflowSecrets");
+    const read = statementsByRole(env.json("airflow"))["alerta-utec-airflow-execution"].find(
+      (s) => s.Sid === "ReadAirflowSecrets",
+    );
     expect(read?.Action).toEqual(["ssm:GetParameters"]);
     const paths = [
       "db/sql-alchemy-conn",
@@ -246,7 +223,7 @@ describe("the Airflow 3.3 line (production)", () => {
   });
 
   it("gives the DAGs' AWS permissions to the scheduler's role only; the other processes only mount EFS", () => {
-    const all = policies(env);
+    const all = statementsByRole(env.json("airflow"));
     expect(all["alerta-utec-airflow-scheduler-task"].map((s) => s.Sid)).toEqual([
       "MountAirflowEfsThroughAccessPoints",
       "ReadAndUpdateIncidents",
@@ -315,7 +292,7 @@ describe("the Airflow 2.8 line (hackathon)", () => {
   let byName: Record<string, ContainerDefinition>;
   beforeAll(() => {
     env = synthEnvironment("hackathon");
-    byName = containers(env);
+    byName = containersByName(env.json("airflow"));
   });
 
   it("keeps seed 000's webserver and scheduler with their 2.x commands and health checks", () => {

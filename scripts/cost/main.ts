@@ -7,6 +7,10 @@
  * to Airflow 3.
  *
  *   tsx scripts/cost/main.ts <environment>[@line] [--system airflow|video-pipeline|all] [--compare <environment>[@line]]
+ *                            [--compare-config-dir <dir> --compare-stacks-dir <dir> --compare-label <name>]
+ *
+ * The --compare-* options price the compared environment from another config folder and its
+ * synthesized stacks (`make cost-ecs-executor`: production with the ECS executor on).
  */
 import { rmSync } from "node:fs";
 import { join } from "node:path";
@@ -16,12 +20,19 @@ import { ConfigError, loadConfig, loadConfigOnLine, PROJECT_ROOT } from "../../c
 import { ENVIRONMENTS } from "../../config/schema";
 import { buildApp } from "../../main";
 import { readSynthesizedStacks, SynthesizedApp } from "../review/synthesized";
-import { type Estimate, estimate } from "./estimate";
+import { dagSchedules, taskRunsPerWeek } from "./dag-schedules";
+import { type Estimate, estimate, type Workload } from "./estimate";
 import { loadPrices } from "./prices";
 import { renderComparison, renderReport, type SystemSelection } from "./report";
 
 const SELECTIONS: readonly SystemSelection[] = ["airflow", "video-pipeline", "all"];
 const root = PROJECT_ROOT;
+
+/** The DAGs' task runs a week, from their schedules: what the ECS executor's workers cost. */
+function dagWorkload(): Workload {
+  const schedules = dagSchedules(join(root, "dags"));
+  return { taskRunsPerWeek: taskRunsPerWeek(schedules), source: `schedules of ${schedules.length} DAGs in dags/` };
+}
 
 /** `production` or `production@2.8`. */
 function parseTarget(target: string): { environment: string; line?: string } {
@@ -29,16 +40,17 @@ function parseTarget(target: string): { environment: string; line?: string } {
   return { environment, line };
 }
 
-function estimateOf(target: string): Estimate {
+/** `dirs`: price the target from another config folder and its synthesized stacks instead. */
+function estimateOf(target: string, dirs: { config?: string; stacks?: string } = {}): Estimate {
   const { environment, line } = parseTarget(target);
   const outdir = join(root, "cdktf.out", "env", target);
-  const config = line === undefined ? loadConfig(environment) : loadConfigOnLine(environment, line);
+  const config = line === undefined ? loadConfig(environment, dirs.config) : loadConfigOnLine(environment, line, dirs.config);
   if (line !== undefined) {
     rmSync(outdir, { recursive: true, force: true });
     buildApp(new App({ outdir }), config).synth();
   }
-  const app = new SynthesizedApp(readSynthesizedStacks(join(outdir, "stacks")));
-  return estimate(app, config.costAssumptions, loadPrices(config.region));
+  const app = new SynthesizedApp(readSynthesizedStacks(dirs.stacks ?? join(outdir, "stacks")));
+  return estimate(app, config.costAssumptions, loadPrices(config.region), dagWorkload());
 }
 
 function main(argv: string[]): number {
@@ -46,10 +58,15 @@ function main(argv: string[]): number {
   const [environment, ...rest] = argv;
   let system: SystemSelection = "all";
   let compare: string | undefined;
+  const dirs: { config?: string; stacks?: string } = {};
+  let label: string | undefined;
   for (let i = 0; i < rest.length; i += 2) {
     const [flag, value] = [rest[i], rest[i + 1] ?? ""];
     if (flag === "--system") system = value as SystemSelection;
     else if (flag === "--compare") compare = value || undefined;
+    else if (flag === "--compare-config-dir") dirs.config = value;
+    else if (flag === "--compare-stacks-dir") dirs.stacks = value;
+    else if (flag === "--compare-label") label = value;
     else problems.push(`unknown argument ${flag}`);
   }
   const expected = `${ENVIRONMENTS.join(", ")}, each optionally @${AIRFLOW_LINE_NAMES.join(" or @")}`;
@@ -69,11 +86,19 @@ function main(argv: string[]): number {
     return 2;
   }
 
+  if ((dirs.config === undefined) !== (dirs.stacks === undefined)) {
+    problems.push("--compare-config-dir and --compare-stacks-dir go together");
+  }
+  if (problems.length > 0) {
+    process.stderr.write(`make cost:\n  ${problems.join("\n  ")}\n`);
+    return 2;
+  }
+
   const base = estimateOf(environment);
   process.stdout.write(renderReport(base, environment, system));
   if (compare !== undefined) {
     process.stdout.write(
-      `\n${renderComparison({ environment, estimate: base }, { environment: compare, estimate: estimateOf(compare) }, system)}`,
+      `\n${renderComparison({ environment, estimate: base }, { environment: label ?? compare, estimate: estimateOf(compare, dirs) }, system)}`,
     );
   }
   if (base.unpriced.length > 0) process.stderr.write("make cost: some resources are unpriced (listed above)\n");

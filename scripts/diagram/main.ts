@@ -2,6 +2,10 @@
  * `make diagram`: writes docs/architecture.md from the synthesized stacks of the default
  * environment (cdktf.out/env/hackathon/stacks, written by `make synth-all`), on Airflow 2.8, and
  * docs/architecture-production.md from production's, on Airflow 3.
+ *
+ *   tsx scripts/diagram/main.ts [<stacks dir> <output file> <title>]
+ *
+ * The arguments draw other stacks instead (`make diagram-ecs-executor`: production with the ECS executor).
  */
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -20,9 +24,17 @@ export const ARCHITECTURE_DOCS: Readonly<Partial<Record<EnvironmentName, string>
 };
 
 if (require.main === module) {
-  for (const [environment, doc] of Object.entries(ARCHITECTURE_DOCS)) {
-    const stacks = readSynthesizedStacks(join(PROJECT_ROOT, "cdktf.out", "env", environment, "stacks"));
-    writeFileSync(doc, renderArchitecture(new SynthesizedApp(stacks), environment));
-    process.stdout.write(`wrote ${doc} from the ${environment} stacks\n`);
+  const [dir, out, title] = process.argv.slice(2);
+  const drawings = dir
+    ? { [title ?? dir]: { stacksDir: dir, doc: out ?? ARCHITECTURE_DOC } }
+    : Object.fromEntries(
+        Object.entries(ARCHITECTURE_DOCS).map(([environment, doc]) => [
+          environment,
+          { stacksDir: join(PROJECT_ROOT, "cdktf.out", "env", environment, "stacks"), doc },
+        ]),
+      );
+  for (const [name, { stacksDir, doc }] of Object.entries(drawings)) {
+    writeFileSync(doc, renderArchitecture(new SynthesizedApp(readSynthesizedStacks(stacksDir)), name));
+    process.stdout.write(`wrote ${doc} from ${stacksDir}\n`);
   }
 }

@@ -52,6 +52,7 @@ def test_every_dag_runs_alone_without_catchup_and_retries(dagbag, dag_id: str) -
     dag = dagbag.dags[dag_id]
     assert dag.catchup is False
     assert dag.max_active_runs == 1
+    assert dag.is_paused_upon_creation is False
     assert dag.start_date.tzinfo is not None
     assert "alerta-utec" in dag.tags
     assert dag.doc_md
