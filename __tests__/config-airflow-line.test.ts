@@ -1,26 +1,15 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { AIRFLOW_LINE_NAMES, AIRFLOW_LINES, airflowBuildArgs } from "../config/airflow-lines";
-import { ConfigError, loadConfig, loadConfigOnLine, parseConfig } from "../config/load";
+import { loadConfig, loadConfigOnLine } from "../config/load";
 import type { EnvironmentName } from "../config/schema";
+import { configProblemsAfter } from "./helpers";
 
 const SIZE = { cpu: 256, memoryMiB: 1024, capacityProvider: "FARGATE" };
 
-/** The environment's file with `edit` applied, validated; the problem lines ([] when valid). */
-function problemsAfter(environment: EnvironmentName, edit: (airflow: Record<string, unknown>) => void): string[] {
-  const raw = JSON.parse(readFileSync(join(__dirname, "..", "config", `${environment}.json`), "utf8"));
-  edit(raw.airflow);
-  try {
-    parseConfig(JSON.stringify(raw), `config/${environment}.json`, environment);
-    return [];
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigError);
-    return (error as ConfigError).message
-      .split("\n")
-      .slice(1)
-      .map((line) => line.trim());
-  }
-}
+/** The environment's file with `edit` applied to its `airflow` object, validated; the problem lines ([] when valid). */
+const problemsAfter = (environment: EnvironmentName, edit: (airflow: Record<string, unknown>) => void) =>
+  configProblemsAfter(environment, (raw) => edit(raw.airflow));
 
 describe("airflow.line", () => {
   it("keeps hackathon and learner-lab on seed 000's 2.8.0 and moves production to 3.3.2", () => {

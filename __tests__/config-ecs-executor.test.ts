@@ -1,23 +1,10 @@
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
-import { ConfigError, loadConfig, parseConfig } from "../config/load";
+import { loadConfig } from "../config/load";
 import type { EnvironmentName } from "../config/schema";
+import { configProblemsAfter } from "./helpers";
 
-/** The environment's file with `edit` applied, validated; the problem lines ([] when valid). */
-function problemsAfter(environment: EnvironmentName, edit: (airflow: Record<string, unknown>) => void): string[] {
-  const raw = JSON.parse(readFileSync(join(__dirname, "..", "config", `${environment}.json`), "utf8"));
-  edit(raw.airflow);
-  try {
-    parseConfig(JSON.stringify(raw), `config/${environment}.json`, environment);
-    return [];
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigError);
-    return (error as ConfigError).message
-      .split("\n")
-      .slice(1)
-      .map((line) => line.trim());
-  }
-}
+/** The environment's file with `edit` applied to its `airflow` object, validated; the problem lines ([] when valid). */
+const problemsAfter = (environment: EnvironmentName, edit: (airflow: Record<string, unknown>) => void) =>
+  configProblemsAfter(environment, (raw) => edit(raw.airflow));
 
 describe("airflow.executor", () => {
   it("defaults to LocalExecutor everywhere, with worker settings that fit the five DAGs", () => {

@@ -1,25 +1,11 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { ConfigError, loadConfig, parseConfig } from "../config/load";
+import { loadConfig, parseConfig } from "../config/load";
 import { type Config, ENVIRONMENTS } from "../config/schema";
-
-const hackathonText = readFileSync(join(__dirname, "..", "config", "hackathon.json"), "utf8");
+import { configProblemsAfter } from "./helpers";
 
 /** The hackathon file with `edit` applied, validated; returns the problem lines ([] when valid). */
-function problemsAfter(edit: (raw: Record<string, any>) => void): string[] {
-  const raw = JSON.parse(hackathonText);
-  edit(raw);
-  try {
-    parseConfig(JSON.stringify(raw), "config/hackathon.json", "hackathon");
-    return [];
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigError);
-    return (error as ConfigError).message
-      .split("\n")
-      .slice(1)
-      .map((line) => line.trim());
-  }
-}
+const problemsAfter = (edit: (raw: Record<string, any>) => void) => configProblemsAfter("hackathon", edit);
 
 describe("environment configuration", () => {
   it.each(ENVIRONMENTS)("loads the committed %s file", (environment) => {

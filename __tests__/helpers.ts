@@ -6,7 +6,7 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { App } from "cdktf";
-import { loadConfig } from "../config/load";
+import { ConfigError, loadConfig, parseConfig } from "../config/load";
 import type { Config, EnvironmentName } from "../config/schema";
 import type { TfJson } from "../scripts/review/synthesized";
 import type { StackId } from "../stacks/app-stack";
@@ -62,4 +62,23 @@ function readSynthesized(config: Config, outdir: string): SynthesizedEnvironment
     return parsed.get(id) as TfJson;
   };
   return { config, stackIds: readdirSync(join(outdir, "stacks")) as StackId[], json, stack };
+}
+
+/**
+ * The committed environment file with `edit` applied to its parsed JSON, validated as the app
+ * validates it; the problem lines of the config error ([] when the edited file is valid).
+ */
+export function configProblemsAfter(environment: EnvironmentName, edit: (raw: Record<string, any>) => void): string[] {
+  const raw = JSON.parse(readFileSync(join(__dirname, "..", "config", `${environment}.json`), "utf8"));
+  edit(raw);
+  try {
+    parseConfig(JSON.stringify(raw), `config/${environment}.json`, environment);
+    return [];
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    return error.message
+      .split("\n")
+      .slice(1)
+      .map((line) => line.trim());
+  }
 }
