@@ -108,7 +108,7 @@ describe("reading checkov's report", () => {
   });
 });
 
-describe("the README's security section", () => {
+describe("docs/review.md's security section", () => {
   it("lists what is scanned, what checkov cannot see, and every skip with its reason", () => {
     const { skips } = loadSkips();
     const text = renderSecuritySection(skips);

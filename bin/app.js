@@ -2,7 +2,7 @@
 /**
  * cdktf's app command. esbuild bundles this project's TypeScript (never node_modules) into one
  * CommonJS file and this same Node process runs it: tsx would spend about 1.5 s starting a second
- * Node process and a loader before any of our code ran (README, "Performance"). The bundle is
+ * Node process and a loader before any of our code ran (docs/performance.md). The bundle is
  * rebuilt only when one of its inputs is newer than it, so an unchanged tree skips esbuild (and
  * its ~200 ms) entirely. No type checking happens here; `make typecheck` does that once.
  */

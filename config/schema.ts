@@ -1,7 +1,7 @@
 /**
  * The environment configuration: one JSON file per environment in config/, validated by this
- * schema at startup. `config/environment.schema.json` (for editors) is generated from it; so is the README's
- * configuration reference. Field descriptions here are the documentation.
+ * schema at startup. `config/environment.schema.json` (for editors) is generated from it; so is
+ * docs/configuration.md. Field descriptions here are the documentation.
  */
 import { z } from "zod";
 import { FARGATE_CPU_UNITS } from "../modules/fargate-sizes";

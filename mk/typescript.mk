@@ -4,17 +4,18 @@ ENVIRONMENTS := hackathon learner-lab production
 # No HashiCorp version check from cdktf or Terraform (it needs the internet and prints noise).
 export CHECKPOINT_DISABLE := 1
 
-# Installs exactly the committed lock. Not `npm ci`: with this machine's npm settings
-# (omit-lockfile-registry-resolved) npm 11.19 writes locks without the other platforms' optional
-# binaries, which its own `npm ci` then rejects. `npm install` against the lock installs the same
-# tree; the check after it fails if the lock would change, as `npm ci` would.
+# Installs exactly the committed lock, as a new machine does. The lock holds every platform's
+# optional binaries (Biome, SWC, unrs-resolver), so `npm ci` accepts it on Linux, macOS and
+# Windows alike; `make lock-check` fails when it does not.
 node_modules/.package-lock.json: package-lock.json package.json
-	npm install --no-audit --no-fund
-	@git diff --quiet -- package-lock.json 2>/dev/null || { echo "package-lock.json changed during install: commit the lock that matches package.json" >&2; exit 1; }
+	npm ci --no-audit --no-fund
 	@touch $@
 
-.PHONY: install synth synth-all synth-cli typecheck lint jest docs
+.PHONY: install lock-check synth synth-all synth-cli typecheck lint jest docs
 install: node_modules/.package-lock.json ## Install the pinned Node.js packages
+
+lock-check: ## Check that `npm ci` accepts the committed lock on every platform (npm's own check, scratch copy)
+	bash scripts/lock/check.sh
 
 synth: install ## Synthesize every stack of DEPLOY_ENV (default hackathon) into cdktf.out/
 	node bin/app.js
@@ -41,10 +42,10 @@ lint: install ## Lint and format-check the TypeScript (Biome)
 jest: install ## Run the Jest suite
 	$(NODE_BIN)/jest
 
-docs: install ## Regenerate config/environment.schema.json and the README's generated tables
+docs: install ## Regenerate config/environment.schema.json and the docs pages' generated tables
 	$(NODE_BIN)/tsx scripts/generate-docs.ts
 
-TEST_TARGETS += typecheck lint jest synth-all synth-cli
+TEST_TARGETS += lock-check typecheck lint jest synth-all synth-cli
 
 BENCH_RUNS ?= 5
 .PHONY: bench

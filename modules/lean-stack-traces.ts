@@ -1,6 +1,6 @@
 /**
  * Skips the stack traces cdktf records for debugging, which were the largest single cost of
- * synthesis (README, "Performance").
+ * synthesis (docs/performance.md).
  *
  * cdktf captures and formats a full stack trace for every token it creates (each attribute
  * reference, nested block and function call), to print where a token was made should it later

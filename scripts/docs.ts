@@ -1,7 +1,7 @@
 /**
- * Text generated from the code's own data: the JSON Schema of the config, and the README's
- * security-group table and configuration reference. `make docs` writes them; tests fail when the
- * committed copies drift.
+ * Text generated from the code's own data: the JSON Schema of the config, and the sections of the
+ * docs/ pages that restate code (security groups, configuration reference, security scan). `make docs`
+ * writes them; tests fail when the committed copies drift.
  */
 import { z } from "zod";
 import { configSchema } from "../config/schema";
@@ -91,18 +91,33 @@ export function renderConfigReference(): string {
   return ["| field | type | required | meaning |", "|---|---|---|---|", ...rows].join("\n");
 }
 
-/** Replaces the text between `<!-- BEGIN generated:NAME -->` and `<!-- END generated:NAME -->`. */
-export function replaceGenerated(document: string, name: string, content: string): string {
+/**
+ * Replaces the text between `<!-- BEGIN generated:NAME -->` and `<!-- END generated:NAME -->`.
+ * `file` names the document in the error when the markers are missing.
+ */
+export function replaceGenerated(document: string, name: string, content: string, file: string): string {
   const begin = `<!-- BEGIN generated:${name} -->`;
   const end = `<!-- END generated:${name} -->`;
   const start = document.indexOf(begin);
   const stop = document.indexOf(end);
-  if (start < 0 || stop < start) throw new Error(`README.md lacks the markers ${begin} ... ${end}`);
+  if (start < 0 || stop < start) throw new Error(`${file} lacks the markers ${begin} ... ${end}`);
   return `${document.slice(0, start + begin.length)}\n${content}\n${document.slice(stop)}`;
 }
 
-export const README_SECTIONS: Readonly<Record<string, () => string>> = {
-  "security-matrix": renderMatrixTable,
-  "config-reference": renderConfigReference,
-  "security-skips": renderSecuritySection,
+/** A generated section: the page that holds it (relative to the repository root) and its source. */
+export interface GeneratedSection {
+  readonly file: string;
+  readonly render: () => string;
+}
+
+/** Every generated section, by the name its markers carry. */
+export const GENERATED_SECTIONS: Readonly<Record<string, GeneratedSection>> = {
+  "security-matrix": { file: "docs/security-groups.md", render: renderMatrixTable },
+  "config-reference": { file: "docs/configuration.md", render: renderConfigReference },
+  "security-skips": { file: "docs/review.md", render: renderSecuritySection },
 };
+
+/** The names of the generated sections a document holds, in order (the markers `replaceGenerated` fills). */
+export function generatedNames(document: string): string[] {
+  return [...document.matchAll(/<!-- BEGIN generated:([\w-]+) -->/g)].map((match) => match[1]);
+}

@@ -34,7 +34,7 @@ export interface AirflowStackProps {
   readonly data: AirflowDataOutputs;
 }
 
-/** IAM permissions of the Airflow tasks, as data (the README and the tests read the same table). */
+/** IAM permissions of the Airflow tasks, as data (the tests read the same table; docs/stacks.md describes it). */
 export function airflowPolicies(refs: {
   /** The pull permissions of the image's repository (ImageRepository.pullStatements). */
   readonly imagePull: readonly PolicyStatement[];

@@ -57,7 +57,7 @@ export interface DataStackProps {
 /**
  * Everything whose loss loses data, for both systems, so that the compute stacks can be destroyed
  * and recreated at will. Generated secrets are written write-only: they appear in neither the
- * synthesized JSON, nor the plan, nor the state (see README, "Secrets").
+ * synthesized JSON, nor the plan, nor the state (see docs/secrets.md).
  */
 export class DataStack extends AppStack {
   readonly airflow: AirflowDataOutputs;
@@ -380,6 +380,12 @@ export class DataStack extends AppStack {
    * A SecureString (AWS-managed key, free) whose value is written once per credentials version.
    * A parameter holding a database's password is replaced together with the database: a new
    * instance gets a new generated password, and the parameter must be written in the same run.
+   *
+   * The trigger is the instance's `resource_id` (the DbiResourceId), not the instance: Terraform
+   * replaces on *any* planned change of a referenced resource, including an in-place one (a
+   * bigger instance class, storage, a tag), and the replaced parameter would then hold this run's
+   * new password while the instance, whose `password_wo_version` did not move, keeps the old one.
+   * The DbiResourceId changes only when a new instance is created.
    */
   private secureParameter(
     name: string,
@@ -395,9 +401,9 @@ export class DataStack extends AppStack {
       valueWoVersion: version,
       tags,
       // A bare address: Terraform's JSON syntax reads this list as references, and rejects the
-      // "${...}" interpolation cdktf would render for a resource object (OpenTofu validate found it).
+      // "${...}" interpolation cdktf would render (OpenTofu validate found it).
       lifecycle: replacedWith
-        ? { replaceTriggeredBy: [`${replacedWith.terraformResourceType}.${this.getLogicalId(replacedWith)}`] }
+        ? { replaceTriggeredBy: [`${replacedWith.terraformResourceType}.${this.getLogicalId(replacedWith)}.resource_id`] }
         : undefined,
     });
     return { name, arn: parameter.arn };

@@ -1,6 +1,6 @@
 /**
  * Who may talk to whom, for both systems: the single table the network stack turns into security
- * groups and rules, and that the README shows. Nothing else in the VPC is open, egress included.
+ * groups and rules, and that docs/security-groups.md shows. Nothing else in the VPC is open, egress included.
  */
 import { INTERNET, type SecurityRule } from "../modules/security-group-matrix";
 import { PORTS } from "./ports";

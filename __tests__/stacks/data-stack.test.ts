@@ -70,15 +70,19 @@ describe.each(["hackathon", "learner-lab", "production"] as const)("data stack i
     );
   });
 
-  it("replaces a password's parameters with its database, so both get the same new password", () => {
+  // Only on a new instance (its DbiResourceId), never on an in-place change of it: replacing the
+  // parameters then would write a new password the database never receives (issue 18).
+  it("replaces a password's parameters only with a new database instance, so both get the same new password", () => {
     const byName = Object.fromEntries(
       Object.values(env.resources<Resource>("data", "aws_ssm_parameter")).map((p) => [p.name, p]),
     );
     const trigger = (name: string) => byName[name].lifecycle?.replace_triggered_by;
     for (const name of ["/alerta-utec-airflow/db/password", "/alerta-utec-airflow/db/sql-alchemy-conn"]) {
-      expect(trigger(name)).toEqual([expect.stringMatching(/^aws_db_instance\.airflow-db_instance_\w+$/)]);
+      expect(trigger(name)).toEqual([expect.stringMatching(/^aws_db_instance\.airflow-db_instance_\w+\.resource_id$/)]);
     }
-    expect(trigger("/proyecto-nube/database-url")).toEqual([expect.stringMatching(/^aws_db_instance\.video-db_instance_\w+$/)]);
+    expect(trigger("/proyecto-nube/database-url")).toEqual([
+      expect.stringMatching(/^aws_db_instance\.video-db_instance_\w+\.resource_id$/),
+    ]);
     expect(trigger("/alerta-utec-airflow/webserver/secret-key")).toBeUndefined();
   });
 

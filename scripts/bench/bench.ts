@@ -1,5 +1,5 @@
 /**
- * `make bench`: the synthesis and test budget of README "Performance", measured. Each command runs
+ * `make bench`: the synthesis and test budget of docs/performance.md, measured. Each command runs
  * once to warm caches, then BENCH_RUNS times (default 5); it prints the median and the spread
  * (min-max) of wall time and, for single Node processes, peak memory.
  */

@@ -1,7 +1,7 @@
 /**
  * The checkov skip list (security/checkov-skips.json): every check `make scan` lets fail, where,
  * and why. Validated before a scan, applied to its findings afterwards, and rendered into the
- * README. An entry skips a check in the environments it names, on every resource or only on
+ * docs/review.md. An entry skips a check in the environments it names, on every resource or only on
  * those its patterns match; one without a reason, or one that skips nothing, fails the scan.
  */
 import { readFileSync } from "node:fs";
@@ -153,7 +153,7 @@ export function applySkips(skips: readonly SkipEntry[], findings: readonly Findi
   return { failed, skipped, stale };
 }
 
-/** The README section: what `make scan` and the tests check, and every skip with its reason. */
+/** The section of docs/review.md: what `make scan` and the tests check, and every skip with its reason. */
 export function renderSecuritySection(skips: readonly SkipEntry[] = loadSkips().skips): string {
   const cell = (text: string) => text.replace(/\|/g, "\\|");
   const scanned = [

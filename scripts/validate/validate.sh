@@ -4,7 +4,7 @@
 #
 # OpenTofu and the providers come from scripts/terraform/tools.sh (prebuilt beside the clone when
 # there, else built from the Go module proxy), served from a local filesystem mirror: nothing
-# reaches a Terraform registry. Warm: 2-3 minutes. README, "Validating with OpenTofu".
+# reaches a Terraform registry. Warm: 2-3 minutes. docs/validation.md.
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/../.." && pwd)
