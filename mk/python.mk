@@ -7,7 +7,7 @@ PY_REQUIREMENTS := requirements/airflow-constraints.txt requirements/dags-test.t
 # The stamp is named after the requirement files' hash, so changing a pin (or uv) rebuilds the venv.
 PY_REQUIREMENTS_HASH := $(shell cat $(PY_REQUIREMENTS) | sha256sum | cut -c1-16)-uv$(PY_UV_VERSION)
 PY_STAMP := $(PY_VENV)/.requirements-$(PY_REQUIREMENTS_HASH)
-PY_SOURCES := dags tests/python $(wildcard scripts/*classifier*.py)
+PY_SOURCES := dags tests/python tests/e2e scripts/e2e $(wildcard scripts/*classifier*.py)
 
 .PHONY: py-venv py-lint py-test
 

@@ -99,9 +99,7 @@ def _autoscaling_tags(patch: Patcher) -> None:
         return "{}"
 
     def list_tags_for_resource(self: Any) -> str:
-        tags = tagger(self.applicationautoscaling_backend).get_tag_dict_for_resource(
-            self._get_param("ResourceARN")
-        )
+        tags = tagger(self.applicationautoscaling_backend).get_tag_dict_for_resource(self._get_param("ResourceARN"))
         return json.dumps({"Tags": tags})
 
     deregister = models.ApplicationAutoscalingBackend.deregister_scalable_target
@@ -159,36 +157,44 @@ def _dbi_resource_id(patch: Patcher) -> None:
 
     original = DBInstance.__init__
 
-    def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
+    def __init__(self: Any, *args: Any, **kwargs: Any) -> None:  # noqa: N807
         original(self, *args, **kwargs)
         self.dbi_resource_id = "db-" + mock_random.get_random_string(length=26, include_digits=True).upper()
 
     patch.set(DBInstance, "__init__", __init__)
 
 
-# 4 and 8 ----------------------------------------------------------------------------------------------
-def _queue_attributes(patch: Patcher, *, redrive_allow: bool, compact: bool) -> None:
+# 4 ------------------------------------------------------------------------------------------------
+def _redrive_allow_policy(patch: Patcher) -> None:
+    from moto.sqs.models import SQSBackend
+
+    original = SQSBackend.get_queue_attributes
+    name = "RedriveAllowPolicy"
+
+    def get_queue_attributes(self: Any, queue_name: str, attribute_names: list[str]) -> dict[str, Any]:
+        others = [n for n in attribute_names if n != name]
+        result = original(self, queue_name, others) if others else {}
+        value = getattr(self.get_queue(queue_name), "redrive_allow_policy", None)
+        if value and (name in attribute_names or "All" in attribute_names):
+            result[name] = value
+        return result
+
+    patch.set(SQSBackend, "get_queue_attributes", get_queue_attributes)
+
+
+# 8 ------------------------------------------------------------------------------------------------
+def _redrive_policy_compact(patch: Patcher) -> None:
     from moto.sqs.models import Queue
 
     original = Queue.__dict__["attributes"].fget
 
     def attributes(self: Any) -> dict[str, Any]:
         result = original(self)
-        if redrive_allow and getattr(self, "redrive_allow_policy", None):
-            result["RedriveAllowPolicy"] = self.redrive_allow_policy
-        if compact and isinstance(result.get("RedrivePolicy"), str):
+        if isinstance(result.get("RedrivePolicy"), str):
             result["RedrivePolicy"] = json.dumps(json.loads(result["RedrivePolicy"]), separators=(",", ":"))
         return result
 
     patch.set(Queue, "attributes", property(attributes))
-
-
-def _redrive_allow_policy(patch: Patcher) -> None:
-    _queue_attributes(patch, redrive_allow=True, compact=False)
-
-
-def _redrive_policy_compact(patch: Patcher) -> None:
-    _queue_attributes(patch, redrive_allow=False, compact=True)
 
 
 # 5 ------------------------------------------------------------------------------------------------
@@ -232,7 +238,7 @@ def _cloudwatch_cbor(patch: Patcher) -> None:
 
     original = DomainDispatcherApplication.__call__
 
-    def __call__(self: Any, environ: dict[str, Any], start_response: Any) -> Any:
+    def __call__(self: Any, environ: dict[str, Any], start_response: Any) -> Any:  # noqa: N807
         path = environ.get("PATH_INFO", "")
         if not path.startswith(CBOR_PREFIX):
             return original(self, environ, start_response)
@@ -272,9 +278,7 @@ def _serve_cbor_as_json(app: Callable[..., Any], environ: dict[str, Any], start_
     else:
         document = _timestamps(operation, document)
     encoded = cbor2.dumps(document, datetime_as_timestamp=True)
-    headers = [
-        (k, v) for k, v in captured["headers"] if k.lower() not in ("content-type", "content-length")
-    ]
+    headers = [(k, v) for k, v in captured["headers"] if k.lower() not in ("content-type", "content-length")]
     headers += [
         ("Content-Type", "application/cbor"),
         ("Smithy-Protocol", "rpc-v2-cbor"),
@@ -306,18 +310,17 @@ def _timestamps(operation: str, document: Any) -> Any:
     shape = model.operation_model(operation).output_shape
 
     def convert(shape: Any, value: Any) -> Any:
-        if shape is None or value is None:
-            return value
-        if shape.type_name == "structure" and isinstance(value, dict):
-            return {k: convert(shape.members.get(k), v) for k, v in value.items()}
-        if shape.type_name == "list" and isinstance(value, list):
-            return [convert(shape.member, v) for v in value]
-        if shape.type_name == "map" and isinstance(value, dict):
-            return {k: convert(shape.value, v) for k, v in value.items()}
-        if shape.type_name == "timestamp":
-            if isinstance(value, (int, float)):
-                return datetime.fromtimestamp(value, UTC)
-            return datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+        kind = None if shape is None or value is None else shape.type_name
+        if kind == "structure" and isinstance(value, dict):
+            value = {k: convert(shape.members.get(k), v) for k, v in value.items()}
+        elif kind == "list" and isinstance(value, list):
+            value = [convert(shape.member, v) for v in value]
+        elif kind == "map" and isinstance(value, dict):
+            value = {k: convert(shape.value, v) for k, v in value.items()}
+        elif kind == "timestamp" and isinstance(value, int | float):
+            value = datetime.fromtimestamp(value, UTC)
+        elif kind == "timestamp":
+            value = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
         return value
 
     return convert(shape, document)
@@ -374,58 +377,95 @@ def _group_rule_description(patch: Patcher) -> None:
 
 
 GAPS: tuple[Gap, ...] = (
-    Gap(1, "Application Auto Scaling tagging",
+    Gap(
+        1,
+        "Application Auto Scaling tagging",
         "TagResource, UntagResource and ListTagsForResource are not implemented (500); the Tags of "
         "RegisterScalableTarget are dropped",
         "a scalable target keeps the tags it was registered with and answers the tagging calls",
-        _autoscaling_tags),
-    Gap(2, "bucket-policy conditions",
+        _autoscaling_tags,
+    ),
+    Gap(
+        2,
+        "bucket-policy conditions",
         "only StringEquals is evaluated: a Bool condition counts as met and aws:SecureTransport is never "
         "in the request context, so the TLS-only Deny (aws:SecureTransport = false) denies every "
         "request (403 on the state file); a statement whose condition fails is DENIED, even an Allow",
         "Bool conditions are evaluated, requests over TLS (all the provider sends) carry "
         "aws:SecureTransport = true, and a statement whose condition fails does not apply",
-        _policy_conditions),
-    Gap(3, "RDS DbiResourceId",
+        _policy_conditions,
+    ),
+    Gap(
+        3,
+        "RDS DbiResourceId",
         "every DB instance gets db-M5ENSHXFPU6XHZ4G4ZEI5QIO2U, so with two databases the "
         "provider's read-back by resource id finds two",
         "each instance has its own DbiResourceId",
-        _dbi_resource_id),
-    Gap(4, "SQS RedriveAllowPolicy",
-        "stored by SetQueueAttributes but never returned by GetQueueAttributes; the provider waits "
-        "for it until its timeout",
+        _dbi_resource_id,
+    ),
+    Gap(
+        4,
+        "SQS RedriveAllowPolicy",
+        "stored by SetQueueAttributes but missing from GetQueueAttributes All (the provider waits for "
+        "it until its timeout) and refused by name (InvalidAttributeName)",
         "GetQueueAttributes returns the RedriveAllowPolicy that was set",
-        _redrive_allow_policy),
-    Gap(5, "EFS DeleteFileSystemPolicy",
+        _redrive_allow_policy,
+    ),
+    Gap(
+        5,
+        "EFS DeleteFileSystemPolicy",
         "not implemented, so destroying aws_efs_file_system_policy fails",
         "DeleteFileSystemPolicy removes the policy",
-        _delete_file_system_policy),
-    Gap(6, "S3 CreateBucket tags",
+        _delete_file_system_policy,
+    ),
+    Gap(
+        6,
+        "S3 CreateBucket tags",
         "the Tags of CreateBucketConfiguration are dropped",
         "the bucket is created with those tags",
-        _create_bucket_tags),
-    Gap(7, "CloudWatch over Smithy RPC v2 CBOR",
+        _create_bucket_tags,
+    ),
+    Gap(
+        7,
+        "CloudWatch over Smithy RPC v2 CBOR",
         "only the Query and JSON protocols are served; the provider's Go SDK sends CloudWatch "
         "(alarms) only as RPC v2 CBOR, which gets 404",
         "CloudWatch answers RPC v2 CBOR (its default protocol)",
-        _cloudwatch_cbor),
-    Gap(8, "SQS RedrivePolicy spacing",
+        _cloudwatch_cbor,
+    ),
+    Gap(
+        8,
+        "SQS RedrivePolicy spacing",
         'RedrivePolicy comes back as json.dumps output, {"deadLetterTargetArn": "...", ...}',
         'AWS returns it compact, {"deadLetterTargetArn":"...","maxReceiveCount":3}',
-        _redrive_policy_compact, plan_only=True),
-    Gap(9, "ECS CreateService fields",
+        _redrive_policy_compact,
+        plan_only=True,
+    ),
+    Gap(
+        9,
+        "ECS CreateService fields",
         "capacityProviderStrategy, enableECSManagedTags and healthCheckGracePeriodSeconds are "
         "dropped on create and missing from DescribeServices",
         "DescribeServices returns them as created",
-        _create_service_fields, plan_only=True),
-    Gap(10, "RDS parameter Source",
+        _create_service_fields,
+        plan_only=True,
+    ),
+    Gap(
+        10,
+        "RDS parameter Source",
         "parameters set by ModifyDBParameterGroup come back without Source",
         'they come back with Source "user", which the provider reads to tell ours from defaults',
-        _parameter_source, plan_only=True),
-    Gap(11, "security-group rule description",
+        _parameter_source,
+        plan_only=True,
+    ),
+    Gap(
+        11,
+        "security-group rule description",
         "a rule that references a security group loses its Description in DescribeSecurityGroupRules",
         "the rule keeps its description",
-        _group_rule_description, plan_only=True),
+        _group_rule_description,
+        plan_only=True,
+    ),
 )
 
 

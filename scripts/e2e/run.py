@@ -26,6 +26,7 @@ from pathlib import Path
 
 import boto3
 import inventory
+import password_checks
 
 ROOT = Path(__file__).resolve().parents[2]
 HERE = Path(__file__).resolve().parent
@@ -76,9 +77,9 @@ class Emulator:
                 urllib.request.urlopen(f"{self.url}/moto-api/data.json", timeout=1)
                 print(f"e2e: moto_server pid {self.process.pid} on {self.url} (log {log})")
                 return
-            except OSError:
+            except OSError as error:
                 if self.process.poll() is not None:
-                    raise E2EError(f"moto_server exited with {self.process.returncode}; see {log}")
+                    raise E2EError(f"moto_server exited with {self.process.returncode}; see {log}") from error
                 time.sleep(0.2)
         raise E2EError(f"moto_server did not answer on {self.url}; see {log}")
 
@@ -97,7 +98,10 @@ class Emulator:
 
 
 def _boto_credentials() -> dict[str, str]:
-    return {"aws_access_key_id": CREDENTIALS["AWS_ACCESS_KEY_ID"], "aws_secret_access_key": CREDENTIALS["AWS_SECRET_ACCESS_KEY"]}
+    return {
+        "aws_access_key_id": CREDENTIALS["AWS_ACCESS_KEY_ID"],
+        "aws_secret_access_key": CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
+    }
 
 
 def child_env(emulator: Emulator) -> dict[str, str]:
@@ -146,7 +150,9 @@ def teardown_config(config: dict) -> dict:
 
 def protects_data(config: dict) -> bool:
     data = config["data"]
-    return not data["forceDestroyBuckets"] or any(data[db]["deletionProtection"] for db in ("airflowDatabase", "videoDatabase"))
+    return not data["forceDestroyBuckets"] or any(
+        data[db]["deletionProtection"] for db in ("airflowDatabase", "videoDatabase")
+    )
 
 
 def synthesize(environment: str, config: dict, out: Path) -> None:
@@ -160,8 +166,13 @@ def synthesize(environment: str, config: dict, out: Path) -> None:
 
 def overrides(stack_json: dict, url: str) -> dict:
     """Override file content: a backend block or a `config` attribute replaces the original whole."""
-    s3 = {"endpoints": {"s3": url, "sts": url, "iam": url}, "use_path_style": True,
-          "skip_credentials_validation": True, "skip_requesting_account_id": True, "skip_metadata_api_check": True}
+    s3 = {
+        "endpoints": {"s3": url, "sts": url, "iam": url},
+        "use_path_style": True,
+        "skip_credentials_validation": True,
+        "skip_requesting_account_id": True,
+        "skip_metadata_api_check": True,
+    }
     result: dict = {
         "provider": {
             "aws": {
@@ -178,9 +189,7 @@ def overrides(stack_json: dict, url: str) -> dict:
     remote = stack_json.get("data", {}).get("terraform_remote_state", {})
     if remote:
         result["data"] = {
-            "terraform_remote_state": {
-                name: {"config": {**block["config"], **s3}} for name, block in remote.items()
-            }
+            "terraform_remote_state": {name: {"config": {**block["config"], **s3}} for name, block in remote.items()}
         }
     return result
 
@@ -206,18 +215,31 @@ class Runner:
         log = self.logs / f"{name}.log"
         start = time.monotonic()
         with log.open("w") as handle:
-            code = subprocess.run(args, cwd=cwd, env=self.env, stdout=handle, stderr=subprocess.STDOUT).returncode
+            code = subprocess.run(
+                args, cwd=cwd, env=self.env, stdout=handle, stderr=subprocess.STDOUT, check=False
+            ).returncode
         seconds = time.monotonic() - start
         if code not in ok:
-            raise E2EError(f"{self.environment}: {' '.join(args[:2])} ({name}) exited {code}\n{failure_summary(log)}\n  log: {log}")
+            raise E2EError(
+                f"{self.environment}: {' '.join(args[:2])} ({name}) exited {code}\n{failure_summary(log)}\n  log: {log}"
+            )
         return code, seconds, log
 
     def tf(self, stack: str, step: str, *args: str, ok: tuple[int, ...] = (0,)) -> tuple[int, float, Path]:
         return self.run(f"{stack}.{step}", [self.terraform, *args], self.out / "stacks" / stack, ok)
 
     def cdktf(self, step: str, command: str, stacks: list[str]) -> float:
-        args = [str(ROOT / "node_modules/.bin/cdktf"), command, *stacks, "--skip-synth", "--skip-provider-lock",
-                "--auto-approve", "--no-color", "--output", str(self.out)]
+        args = [
+            str(ROOT / "node_modules/.bin/cdktf"),
+            command,
+            *stacks,
+            "--skip-synth",
+            "--skip-provider-lock",
+            "--auto-approve",
+            "--no-color",
+            "--output",
+            str(self.out),
+        ]
         return self.run(f"cdktf-{step}", args, ROOT)[1]
 
     def resources(self, stack: str) -> int:
@@ -254,10 +276,28 @@ def plan_changes(log: Path) -> str:
 def create_lab_role(emulator: Emulator, region: str) -> None:
     """The Learner Lab's LabRole: one pre-made role that EC2, ECS tasks and the other services assume."""
     iam = emulator.client("iam", region)
-    services = ["ec2", "ecs", "ecs-tasks", "lambda", "rds", "elasticfilesystem", "events", "states",
-                "application-autoscaling", "scheduler"]
-    trust = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
-             "Principal": {"Service": [f"{s}.amazonaws.com" for s in services]}}]}
+    services = [
+        "ec2",
+        "ecs",
+        "ecs-tasks",
+        "lambda",
+        "rds",
+        "elasticfilesystem",
+        "events",
+        "states",
+        "application-autoscaling",
+        "scheduler",
+    ]
+    trust = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Action": "sts:AssumeRole",
+                "Principal": {"Service": [f"{s}.amazonaws.com" for s in services]},
+            }
+        ],
+    }
     iam.create_role(RoleName="LabRole", Path="/", AssumeRolePolicyDocument=json.dumps(trust))  # type: ignore[attr-defined]
     iam.create_instance_profile(InstanceProfileName="LabInstanceProfile")  # type: ignore[attr-defined]
     iam.add_role_to_instance_profile(InstanceProfileName="LabInstanceProfile", RoleName="LabRole")  # type: ignore[attr-defined]
@@ -270,64 +310,140 @@ def run_environment(environment: str, work: Path, emulator: Emulator, through_cd
     config = e2e_config(environment)
     region = config["region"]
     print(f"e2e: {environment}: synthesizing into {out}")
-    synthesize(environment, config, out)
-    write_overrides(out, emulator.url)
+    resynthesize(environment, config, out, emulator)
     runner = Runner(environment, out, base / "logs", child_env(emulator))
     if environment == "learner-lab":
         create_lab_role(emulator, region)
     baseline = inventory.snapshot(emulator, region)
 
-    if through_cdktf:
-        # The users' commands (README, "Deploy"): the state bucket first, then the rest.
-        timing.apply += runner.cdktf("deploy-state", "deploy", ["state"])
-        timing.apply += runner.cdktf("deploy", "deploy", list(STACKS[1:]))
-    else:
-        for stack in STACKS:
-            timing.apply += runner.tf(stack, "init", "init", "-input=false", "-no-color")[1]
-            timing.apply += runner.tf(stack, "apply", "apply", "-auto-approve", "-input=false", "-no-color")[1]
+    timing.apply = apply_all(runner, through_cdktf)
     timing.resources = sum(runner.resources(stack) for stack in STACKS)
     print(f"e2e: {environment}: applied {timing.resources} resources in {timing.apply:.0f} s")
+    timing.plan = plan_all(runner)
+    print(f"e2e: {environment}: second plan empty for every stack ({timing.plan:.0f} s)")
+    timing.extra["issue 18 checks"] = check_passwords(runner, environment, config, out, emulator)
+    if protects_data(config):
+        print(f"e2e: {environment}: applying the teardown config (deletion protection off, buckets force-destroyed)")
+        timing.extra["teardown apply"] = apply_teardown(runner, environment, config, out, emulator)
+    timing.destroy = destroy_all(runner, through_cdktf)
+    print(f"e2e: {environment}: destroyed in {timing.destroy:.0f} s")
+    check_leftovers(environment, emulator, region, baseline, final_snapshots(out))
+    return timing
 
-    stale = []
+
+def apply_all(runner: Runner, through_cdktf: bool) -> float:
+    if through_cdktf:
+        # The users' commands (docs/stacks.md, "Deploy"): the state bucket first, then the rest.
+        return runner.cdktf("deploy-state", "deploy", ["state"]) + runner.cdktf("deploy", "deploy", list(STACKS[1:]))
+    seconds = 0.0
     for stack in STACKS:
-        code, seconds, log = runner.tf(stack, "plan", "plan", "-detailed-exitcode", "-input=false", "-no-color", ok=(0, 2))
-        timing.plan += seconds
+        seconds += runner.tf(stack, "init", "init", "-input=false", "-no-color")[1]
+        seconds += runner.tf(stack, "apply", "apply", "-auto-approve", "-input=false", "-no-color")[1]
+    return seconds
+
+
+def plan_all(runner: Runner) -> float:
+    """The plan right after an apply must be empty: a perpetual diff hides real changes later."""
+    seconds, stale = 0.0, []
+    for stack in STACKS:
+        code, took, log = runner.tf(stack, "plan", "plan", "-detailed-exitcode", "-input=false", "-no-color", ok=(0, 2))
+        seconds += took
         if code == 2:
             stale.append(f"{stack}:\n{plan_changes(log)}")
     if stale:
-        raise E2EError(f"{environment}: the second plan is not empty\n" + "\n".join(stale))
-    print(f"e2e: {environment}: second plan empty for every stack ({timing.plan:.0f} s)")
+        raise E2EError(f"{runner.environment}: the second plan is not empty\n" + "\n".join(stale))
+    return seconds
 
-    if protects_data(config):
-        # docs/e2e.md, "Tearing down": lift the data protections, apply, then destroy.
-        print(f"e2e: {environment}: applying the teardown config (deletion protection off, buckets force-destroyed)")
-        synthesize(environment, teardown_config(config), out)
-        write_overrides(out, emulator.url)
-        start = time.monotonic()
-        for stack in ("state", "data", "airflow", "video-pipeline"):
-            runner.tf(stack, "teardown-apply", "apply", "-auto-approve", "-input=false", "-no-color")
-        timing.extra["teardown apply"] = time.monotonic() - start
 
+def apply_teardown(runner: Runner, environment: str, config: dict, out: Path, emulator: Emulator) -> float:
+    """docs/e2e.md, "Tearing down an environment": lift the data protections and apply them."""
+    start = time.monotonic()
+    resynthesize(environment, teardown_config(config), out, emulator)
+    for stack in ("state", "data", "airflow", "video-pipeline"):
+        runner.tf(stack, "teardown-apply", "apply", "-auto-approve", "-input=false", "-no-color")
+    return time.monotonic() - start
+
+
+def destroy_all(runner: Runner, through_cdktf: bool) -> float:
     if through_cdktf:
-        timing.destroy += runner.cdktf("destroy", "destroy", list(STACKS[1:]))
-        timing.destroy += runner.cdktf("destroy-state", "destroy", ["state"])
-    else:
-        for stack in reversed(STACKS):
-            timing.destroy += runner.tf(stack, "destroy", "destroy", "-auto-approve", "-input=false", "-no-color")[1]
-    print(f"e2e: {environment}: destroyed in {timing.destroy:.0f} s")
+        return runner.cdktf("destroy", "destroy", list(STACKS[1:])) + runner.cdktf(
+            "destroy-state", "destroy", ["state"]
+        )
+    seconds = 0.0
+    for stack in reversed(STACKS):
+        seconds += runner.tf(stack, "destroy", "destroy", "-auto-approve", "-input=false", "-no-color")[1]
+    return seconds
 
+
+def check_leftovers(
+    environment: str, emulator: Emulator, region: str, baseline: dict[str, set[str]], expected: dict[str, set[str]]
+) -> None:
+    """Nothing of ours may be left, except the final snapshots the config asks for, which must be."""
     leftovers = inventory.difference(baseline, inventory.snapshot(emulator, region))
-    expected = final_snapshots(out)
-    unexpected = {kind: ids - expected.get(kind, set()) for kind, ids in leftovers.items()}
+    unexpected = {kind: sorted(ids - expected.get(kind, set())) for kind, ids in leftovers.items()}
     unexpected = {kind: ids for kind, ids in unexpected.items() if ids}
     if unexpected:
-        raise E2EError(f"{environment}: the emulator still holds, after destroy: {json.dumps({k: sorted(v) for k, v in unexpected.items()})}")
-    missing = {kind: ids - leftovers.get(kind, set()) for kind, ids in expected.items()}
+        raise E2EError(f"{environment}: the emulator still holds, after destroy: {json.dumps(unexpected)}")
+    missing = {kind: sorted(ids - leftovers.get(kind, set())) for kind, ids in expected.items()}
     if any(missing.values()):
         raise E2EError(f"{environment}: final snapshots missing after destroy: {missing}")
-    inventory.delete_snapshots(emulator, region, expected.get("rds snapshot", set()))
-    print(f"e2e: {environment}: the emulator holds nothing of ours" + (f" (final snapshots {sorted(expected['rds snapshot'])} kept, as configured, then deleted)" if expected else ""))
-    return timing
+    snapshots = sorted(expected.get("rds snapshot", set()))
+    inventory.delete_snapshots(emulator, region, set(snapshots))
+    kept = f" (final snapshots {snapshots} were taken, as configured; deleted now)" if snapshots else ""
+    print(f"e2e: {environment}: the emulator holds nothing of ours{kept}")
+
+
+def resynthesize(environment: str, config: dict, out: Path, emulator: Emulator) -> None:
+    """Synthesis keeps .terraform/ and the lock file, so no new init is needed."""
+    synthesize(environment, config, out)
+    write_overrides(out, emulator.url)
+
+
+def check_passwords(runner: Runner, environment: str, config: dict, out: Path, emulator: Emulator) -> float:
+    """Issue 18 on the applied environment (password_checks.py); returns the seconds it took."""
+    start = time.monotonic()
+    resynthesize(environment, password_checks.bigger_instances(config), out, emulator)
+    runner.tf("data", "issue18-plan", "plan", "-input=false", "-no-color", "-out=issue18.tfplan")
+    _, _, log = runner.tf("data", "issue18-show", "show", "-json", "issue18.tfplan")
+    updated, replaced = password_checks.instance_class_plan(json.loads(log.read_text()))
+    if len(updated) != 2 or replaced:
+        raise E2EError(
+            f"{environment}: db.t3.micro -> db.t3.small updates {updated} in place and replaces "
+            f"{replaced or 'nothing'}; expected both instances updated and no parameter replaced (issue 18)"
+        )
+    print(
+        f"e2e: {environment}: an instance-class change updates {len(updated)} databases in place, replaces no parameter"
+    )
+
+    parameters = password_checks.password_parameters(password_checks.load_stack(out, "data"))
+    ssm = emulator.client("ssm", config["region"])
+
+    def values() -> dict[str, str]:
+        names = [n for names in parameters.values() for n in names]
+        answer = ssm.get_parameters(Names=names, WithDecryption=True)  # type: ignore[attr-defined]
+        return {p["Name"]: p["Value"] for p in answer["Parameters"]}
+
+    before = password_checks.database_passwords(emulator.url)
+    problems = password_checks.mismatches(before, parameters, values())
+    if problems:
+        raise E2EError(f"{environment}: after the first apply: " + "; ".join(problems))
+    config_rotated = password_checks.rotated(config)
+    resynthesize(environment, config_rotated, out, emulator)
+    runner.tf("data", "rotate-apply", "apply", "-auto-approve", "-input=false", "-no-color")
+    after = password_checks.database_passwords(emulator.url)
+    problems = password_checks.mismatches(after, parameters, values())
+    unchanged = [db for db in parameters if after.get(db) == before.get(db)]
+    if problems or unchanged:
+        raise E2EError(
+            f"{environment}: rotation: " + "; ".join(problems + [f"{db} kept its password" for db in unchanged])
+        )
+    print(
+        f"e2e: {environment}: credentialsVersion {config['data']['credentialsVersion']} -> "
+        f"{config_rotated['data']['credentialsVersion']}: one apply wrote a new password to each database "
+        "and to its parameters"
+    )
+    config["data"]["credentialsVersion"] = config_rotated["data"]["credentialsVersion"]
+    return time.monotonic() - start
 
 
 def final_snapshots(out: Path) -> dict[str, set[str]]:
@@ -361,7 +477,10 @@ def main(argv: list[str] | None = None) -> int:
         emulator.stop()
         for environment, t in results.items():
             extra = "".join(f", {k} {v:.0f} s" for k, v in t.extra.items())
-            print(f"e2e: {environment}: {t.resources} resources; apply {t.apply:.0f} s, plan {t.plan:.0f} s, destroy {t.destroy:.0f} s{extra}")
+            print(
+                f"e2e: {environment}: {t.resources} resources; apply {t.apply:.0f} s, plan {t.plan:.0f} s, "
+                f"destroy {t.destroy:.0f} s{extra}"
+            )
         (work / "timings.json").write_text(json.dumps({k: vars(v) for k, v in results.items()}, indent=2))
     print(f"make e2e: {', '.join(results)}: applied, planned clean and destroyed against moto")
     return 0

@@ -5,8 +5,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-import moto_gaps  # noqa: E402
-from moto import server  # noqa: E402
+import moto_gaps
+from moto import server
 
 if __name__ == "__main__":
     moto_gaps.apply()
