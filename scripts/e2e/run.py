@@ -333,7 +333,7 @@ def run_environment(environment: str, work: Path, emulator: Emulator, through_cd
 
 def apply_all(runner: Runner, through_cdktf: bool) -> float:
     if through_cdktf:
-        # The users' commands (docs/stacks.md, "Deploy"): the state bucket first, then the rest.
+        # The users' commands (README, "Deploy"): the state bucket first, then the rest.
         return runner.cdktf("deploy-state", "deploy", ["state"]) + runner.cdktf("deploy", "deploy", list(STACKS[1:]))
     seconds = 0.0
     for stack in STACKS:
