@@ -18,3 +18,6 @@ e2e: install $(E2E_STAMP) ## Opt-in: apply, re-plan clean and destroy E2E_ENV (d
 
 e2e-test: $(E2E_STAMP) ## The moto gaps e2e works around, each shown on unpatched moto (tests/e2e)
 	$(E2E_VENV)/bin/pytest -q tests/e2e
+
+# The gap tests take seconds and say when moto has fixed a gap, so every `make test` runs them.
+TEST_TARGETS += e2e-test

@@ -376,6 +376,16 @@ def _group_rule_description(patch: Patcher) -> None:
     patch.set(SecurityGroupRule, "description", property(description))
 
 
+# 12 -----------------------------------------------------------------------------------------------
+def _delete_marker_dispose(patch: Patcher) -> None:
+    from moto.s3.models import FakeDeleteMarker
+
+    def dispose(self: Any, garbage: bool = False) -> None:
+        """A delete marker holds no data to release."""
+
+    patch.set(FakeDeleteMarker, "dispose", dispose)
+
+
 GAPS: tuple[Gap, ...] = (
     Gap(
         1,
@@ -465,6 +475,16 @@ GAPS: tuple[Gap, ...] = (
         "the rule keeps its description",
         _group_rule_description,
         plan_only=True,
+    ),
+    Gap(
+        12,
+        "S3 delete markers in DeleteObjects",
+        "in a bucket whose versioning is suspended (destroying aws_s3_bucket_versioning does that), "
+        "deleting a key whose history holds a delete marker answers 500 ('FakeDeleteMarker' object "
+        "has no attribute 'dispose'); the S3 backend's lock file (use_lockfile) leaves one per run "
+        "in the state bucket, so its force_destroy never ends",
+        "the versions and delete markers are deleted and the bucket can go",
+        _delete_marker_dispose,
     ),
 )
 

@@ -390,3 +390,32 @@ def test_gap_11_in_moto(aws: Callable[[str], Any]) -> None:
 @with_workaround(11)
 def test_gap_11_workaround(aws: Callable[[str], Any], workaround: None) -> None:
     assert group_rule(aws)["Description"] == "alb->tasks:8080"
+
+
+# 12 S3 delete markers in DeleteObjects ------------------------------------------------------------
+def empty_versioned_bucket(aws: Callable[[str], Any]) -> Any:
+    """What force_destroy does to the state bucket after the S3 backend's lock file came and went."""
+    s3 = aws("s3")
+    s3.create_bucket(Bucket="state-bucket")
+    s3.put_bucket_versioning(Bucket="state-bucket", VersioningConfiguration={"Status": "Enabled"})
+    s3.put_object(Bucket="state-bucket", Key="hackathon/network.tfstate.tflock", Body=b"{}")
+    s3.delete_object(Bucket="state-bucket", Key="hackathon/network.tfstate.tflock")
+    # Destroying aws_s3_bucket_versioning (before its bucket) suspends versioning.
+    s3.put_bucket_versioning(Bucket="state-bucket", VersioningConfiguration={"Status": "Suspended"})
+    listing = s3.list_object_versions(Bucket="state-bucket")
+    objects = [{"Key": v["Key"], "VersionId": v["VersionId"]} for v in listing.get("Versions", [])]
+    objects += [{"Key": m["Key"], "VersionId": m["VersionId"]} for m in listing.get("DeleteMarkers", [])]
+    s3.delete_objects(Bucket="state-bucket", Delete={"Objects": objects})
+    return s3
+
+
+def test_gap_12_in_moto(aws: Callable[[str], Any]) -> None:
+    with pytest.raises(ClientError, match="500"):
+        empty_versioned_bucket(aws)
+
+
+@with_workaround(12)
+def test_gap_12_workaround(aws: Callable[[str], Any], workaround: None) -> None:
+    s3 = empty_versioned_bucket(aws)
+    assert "Versions" not in s3.list_object_versions(Bucket="state-bucket")
+    s3.delete_bucket(Bucket="state-bucket")
