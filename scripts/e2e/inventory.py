@@ -70,6 +70,7 @@ KINDS: dict[str, Lister] = {
         {},
         lambda r: [s["DBSnapshotIdentifier"] for s in r["DBSnapshots"]],
     ),
+    # DeleteCluster leaves the cluster INACTIVE (AWS: deleted, but still described for a while).
     "ecs cluster": ("ecs", "list_clusters", {}, lambda r: r["clusterArns"]),
     "ecs task definition": ("ecs", "list_task_definitions", {"status": "ACTIVE"}, lambda r: r["taskDefinitionArns"]),
     "ecr repository": ("ecr", "describe_repositories", {}, lambda r: [x["repositoryName"] for x in r["repositories"]]),
@@ -120,7 +121,15 @@ def snapshot(emulator: Any, region: str) -> dict[str, set[str]]:
             result[kind] = {i for page in pages for i in ids(page)}
         else:
             result[kind] = set(ids(getattr(client, call)(**kwargs)))
+    result["ecs cluster"] = _active_clusters(emulator, region, result["ecs cluster"])
     return result
+
+
+def _active_clusters(emulator: Any, region: str, arns: set[str]) -> set[str]:
+    if not arns:
+        return arns
+    clusters = emulator.client("ecs", region).describe_clusters(clusters=sorted(arns))["clusters"]
+    return {c["clusterArn"] for c in clusters if c["status"] != "INACTIVE"}
 
 
 def difference(before: dict[str, set[str]], after: dict[str, set[str]]) -> dict[str, set[str]]:

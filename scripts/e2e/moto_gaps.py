@@ -386,6 +386,25 @@ def _delete_marker_dispose(patch: Patcher) -> None:
     patch.set(FakeDeleteMarker, "dispose", dispose)
 
 
+# 13 -----------------------------------------------------------------------------------------------
+def _nat_gateway_interface(patch: Patcher) -> None:
+    from moto.ec2.models.nat_gateways import NatGatewayBackend
+
+    original = NatGatewayBackend.delete_nat_gateway
+
+    def delete_nat_gateway(self: Any, nat_gateway_id: str) -> Any:
+        nat_gateway = original(self, nat_gateway_id)
+        eni = nat_gateway._eni
+        for address in self.addresses:
+            if address.eni is eni:
+                self.disassociate_address(association_id=address.association_id)
+        if eni.id in self.enis:
+            self.delete_network_interface(eni.id)
+        return nat_gateway
+
+    patch.set(NatGatewayBackend, "delete_nat_gateway", delete_nat_gateway)
+
+
 GAPS: tuple[Gap, ...] = (
     Gap(
         1,
@@ -485,6 +504,13 @@ GAPS: tuple[Gap, ...] = (
         "in the state bucket, so its force_destroy never ends",
         "the versions and delete markers are deleted and the bucket can go",
         _delete_marker_dispose,
+    ),
+    Gap(
+        13,
+        "NAT gateway network interface",
+        "DeleteNatGateway leaves the gateway's network interface (and its Elastic IP association) behind",
+        "deleting a NAT gateway deletes its network interface and disassociates its Elastic IP",
+        _nat_gateway_interface,
     ),
 )
 

@@ -419,3 +419,24 @@ def test_gap_12_workaround(aws: Callable[[str], Any], workaround: None) -> None:
     s3 = empty_versioned_bucket(aws)
     assert "Versions" not in s3.list_object_versions(Bucket="state-bucket")
     s3.delete_bucket(Bucket="state-bucket")
+
+
+# 13 NAT gateway network interface -----------------------------------------------------------------
+def interfaces_after_nat_gateway(aws: Callable[[str], Any]) -> list[dict[str, Any]]:
+    ec2 = aws("ec2")
+    vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
+    subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.0.1.0/24")["Subnet"]["SubnetId"]
+    allocation = ec2.allocate_address(Domain="vpc")["AllocationId"]
+    nat = ec2.create_nat_gateway(SubnetId=subnet, AllocationId=allocation)["NatGateway"]["NatGatewayId"]
+    ec2.delete_nat_gateway(NatGatewayId=nat)
+    ec2.release_address(AllocationId=allocation)
+    return ec2.describe_network_interfaces(Filters=[{"Name": "subnet-id", "Values": [subnet]}])["NetworkInterfaces"]
+
+
+def test_gap_13_in_moto(aws: Callable[[str], Any]) -> None:
+    assert len(interfaces_after_nat_gateway(aws)) == 1
+
+
+@with_workaround(13)
+def test_gap_13_workaround(aws: Callable[[str], Any], workaround: None) -> None:
+    assert interfaces_after_nat_gateway(aws) == []
