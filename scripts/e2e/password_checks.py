@@ -58,14 +58,9 @@ def rotated(config: dict[str, Any]) -> dict[str, Any]:
 
 
 def database_passwords(emulator_url: str) -> dict[str, str]:
-    """The master password each emulated database holds now (moto's model data; AWS never shows it)."""
-    with urllib.request.urlopen(f"{emulator_url}/moto-api/data.json", timeout=30) as answer:
-        models = json.load(answer)
-    return {
-        db["db_instance_identifier"]: db.get("master_user_password") or ""
-        for db in models.get("rds", {}).get("DBInstance", [])
-        if db.get("status") != "deleted"
-    }
+    """The master password each emulated database holds now (server.py; AWS never shows it)."""
+    with urllib.request.urlopen(f"{emulator_url}/e2e/database-passwords", timeout=30) as answer:
+        return json.load(answer)
 
 
 def short_hash(value: str) -> str:

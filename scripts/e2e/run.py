@@ -489,9 +489,9 @@ def main(argv: list[str] | None = None) -> int:
             environment = futures[future]
             try:
                 results[environment] = future.result()
-            except (E2EError, subprocess.CalledProcessError) as error:
+            except Exception as error:
                 failures[environment] = str(error)
-                print(f"e2e: FAILED: {error}", file=sys.stderr)
+                print(f"e2e: FAILED: {environment}: {type(error).__name__}: {error}", file=sys.stderr)
     for environment, t in results.items():
         extra = "".join(f", {k} {v:.0f} s" for k, v in t.extra.items())
         print(
