@@ -405,6 +405,32 @@ def _nat_gateway_interface(patch: Patcher) -> None:
     patch.set(NatGatewayBackend, "delete_nat_gateway", delete_nat_gateway)
 
 
+# 14 -----------------------------------------------------------------------------------------------
+PERFORMANCE_INSIGHTS = {
+    "EnablePerformanceInsights": "performance_insights_enabled",
+    "PerformanceInsightsRetentionPeriod": "performance_insights_retention_period",
+    "PerformanceInsightsKMSKeyId": "performance_insights_kms_key_id",
+}
+
+
+def _performance_insights(patch: Patcher) -> None:
+    from moto.rds.responses import RDSResponse
+
+    def keeping(original: Callable[[Any], Any]) -> Callable[[Any], Any]:
+        def action(self: Any) -> Any:
+            result = original(self)
+            database = result.result["DBInstance"]
+            for param, attribute in PERFORMANCE_INSIGHTS.items():
+                if self.params.get(param) is not None:
+                    setattr(database, attribute, self.params[param])
+            return result
+
+        return action
+
+    patch.set(RDSResponse, "create_db_instance", keeping(RDSResponse.create_db_instance))
+    patch.set(RDSResponse, "modify_db_instance", keeping(RDSResponse.modify_db_instance))
+
+
 GAPS: tuple[Gap, ...] = (
     Gap(
         1,
@@ -511,6 +537,15 @@ GAPS: tuple[Gap, ...] = (
         "DeleteNatGateway leaves the gateway's network interface (and its Elastic IP association) behind",
         "deleting a NAT gateway deletes its network interface and disassociates its Elastic IP",
         _nat_gateway_interface,
+    ),
+    Gap(
+        14,
+        "RDS Performance Insights",
+        "EnablePerformanceInsights and PerformanceInsightsRetentionPeriod are dropped, so "
+        "DescribeDBInstances says false and 0 (production's second plan wants to enable them again)",
+        "DescribeDBInstances returns the Performance Insights settings that were set",
+        _performance_insights,
+        plan_only=True,
     ),
 )
 

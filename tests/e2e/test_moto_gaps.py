@@ -440,3 +440,30 @@ def test_gap_13_in_moto(aws: Callable[[str], Any]) -> None:
 @with_workaround(13)
 def test_gap_13_workaround(aws: Callable[[str], Any], workaround: None) -> None:
     assert interfaces_after_nat_gateway(aws) == []
+
+
+# 14 RDS Performance Insights ----------------------------------------------------------------------
+def insights(aws: Callable[[str], Any]) -> dict[str, Any]:
+    rds = aws("rds")
+    rds.create_db_instance(
+        DBInstanceIdentifier="airflow",
+        Engine="postgres",
+        DBInstanceClass="db.t3.small",
+        AllocatedStorage=20,
+        MasterUsername="u",
+        MasterUserPassword="password1",
+        EnablePerformanceInsights=True,
+        PerformanceInsightsRetentionPeriod=7,
+    )
+    return rds.describe_db_instances(DBInstanceIdentifier="airflow")["DBInstances"][0]
+
+
+def test_gap_14_in_moto(aws: Callable[[str], Any]) -> None:
+    assert not insights(aws).get("PerformanceInsightsEnabled")
+
+
+@with_workaround(14)
+def test_gap_14_workaround(aws: Callable[[str], Any], workaround: None) -> None:
+    database = insights(aws)
+    assert database["PerformanceInsightsEnabled"] is True
+    assert database["PerformanceInsightsRetentionPeriod"] == 7
