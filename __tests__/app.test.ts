@@ -23,7 +23,7 @@ describe("the app", () => {
     const state = env.stack("state");
     expect(state.terraform?.backend).toEqual({ local: { path: "../../../terraform.hackathon.state.tfstate" } });
     expect(Object.values(env.resources<Record<string, unknown>>("state", "aws_s3_bucket"))).toEqual([
-      expect.objectContaining({ bucket: "alerta-utec-tfstate-hack01", force_destroy: false }),
+      expect.objectContaining({ bucket: "alerta-utec-tfstate-hack01", force_destroy: true }),
     ]);
     expect(Object.values(env.resources("state", "aws_s3_bucket_versioning"))).toEqual([
       expect.objectContaining({ versioning_configuration: { status: "Enabled" } }),
