@@ -1,5 +1,16 @@
+import { DataAwsIamPolicyDocument } from "@cdktf/provider-aws/lib/data-aws-iam-policy-document";
+import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
+import { S3Bucket } from "@cdktf/provider-aws/lib/s3-bucket";
+import { S3BucketLifecycleConfiguration } from "@cdktf/provider-aws/lib/s3-bucket-lifecycle-configuration";
+import { S3BucketPublicAccessBlock } from "@cdktf/provider-aws/lib/s3-bucket-public-access-block";
+import { S3BucketServerSideEncryptionConfigurationA } from "@cdktf/provider-aws/lib/s3-bucket-server-side-encryption-configuration";
+import { S3BucketVersioningA } from "@cdktf/provider-aws/lib/s3-bucket-versioning";
 import { STACK_IDS } from "../stacks/app-stack";
 import { type SynthesizedEnvironment, synthEnvironment } from "./helpers";
+import { resourcesOf } from "./tf-json";
+
+/** A list that holds an element with these properties (the matchers compare nested lists whole). */
+const holding = (properties: Record<string, unknown>) => expect.arrayContaining([expect.objectContaining(properties)]);
 
 describe("the app", () => {
   let env: SynthesizedEnvironment;
@@ -9,32 +20,28 @@ describe("the app", () => {
 
   it("tags every resource with project, environment, system and managed-by through default tags", () => {
     for (const stack of ["state", "network", "data"] as const) {
-      const provider = env.stack(stack).provider as { aws: [{ default_tags: [{ tags: Record<string, string> }] }] };
-      expect(provider.aws[0].default_tags[0].tags).toEqual({
-        project: "alerta-utec",
-        environment: "hackathon",
-        system: "shared",
-        "managed-by": "cdktf",
+      expect(env.json(stack)).toHaveProviderWithProperties(AwsProvider, {
+        default_tags: [{ tags: { project: "alerta-utec", environment: "hackathon", system: "shared", "managed-by": "cdktf" } }],
       });
     }
   });
 
   it("bootstraps the state bucket on a local backend: versioned, encrypted, private, TLS-only", () => {
-    const state = env.stack("state");
-    expect(state.terraform?.backend).toEqual({ local: { path: "../../../terraform.hackathon.state.tfstate" } });
-    expect(Object.values(env.resources<Record<string, unknown>>("state", "aws_s3_bucket"))).toEqual([
-      expect.objectContaining({ bucket: "alerta-utec-tfstate-hack01", force_destroy: true }),
-    ]);
-    expect(Object.values(env.resources("state", "aws_s3_bucket_versioning"))).toEqual([
-      expect.objectContaining({ versioning_configuration: { status: "Enabled" } }),
-    ]);
-    expect(Object.keys(env.resources("state", "aws_s3_bucket_public_access_block"))).toHaveLength(1);
-    const [lifecycle] = Object.values(env.resources<Record<string, any>>("state", "aws_s3_bucket_lifecycle_configuration"));
-    expect(lifecycle.rule).toContainEqual(
-      expect.objectContaining({ id: "expire-noncurrent-versions", noncurrent_version_expiration: [{ noncurrent_days: 90 }] }),
-    );
-    expect(Object.keys(env.resources("state", "aws_s3_bucket_server_side_encryption_configuration"))).toHaveLength(1);
-    expect(JSON.stringify(state.data)).toContain('"variable":"aws:SecureTransport"');
+    // The terraform block is beyond the matchers, which look at resources, data sources and providers.
+    expect(env.stack("state").terraform?.backend).toEqual({ local: { path: "../../../terraform.hackathon.state.tfstate" } });
+    const json = env.json("state");
+    expect(json).toHaveResourceWithProperties(S3Bucket, { bucket: "alerta-utec-tfstate-hack01", force_destroy: true });
+    expect(resourcesOf(json, S3Bucket)).toHaveLength(1);
+    expect(json).toHaveResourceWithProperties(S3BucketVersioningA, { versioning_configuration: { status: "Enabled" } });
+    expect(resourcesOf(json, S3BucketVersioningA)).toHaveLength(1);
+    expect(resourcesOf(json, S3BucketPublicAccessBlock)).toHaveLength(1);
+    expect(json).toHaveResourceWithProperties(S3BucketLifecycleConfiguration, {
+      rule: holding({ id: "expire-noncurrent-versions", noncurrent_version_expiration: [{ noncurrent_days: 90 }] }),
+    });
+    expect(resourcesOf(json, S3BucketServerSideEncryptionConfigurationA)).toHaveLength(1);
+    expect(json).toHaveDataSourceWithProperties(DataAwsIamPolicyDocument, {
+      statement: holding({ condition: holding({ variable: "aws:SecureTransport" }) }),
+    });
   });
 
   it("makes every stack require the Terraform the data stack's write-only arguments need", () => {

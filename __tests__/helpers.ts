@@ -8,26 +8,17 @@ import { join } from "node:path";
 import type { App } from "cdktf";
 import { loadConfig } from "../config/load";
 import type { Config, EnvironmentName } from "../config/schema";
+import type { TfJson } from "../scripts/review/synthesized";
 import type { StackId } from "../stacks/app-stack";
-
-export type TfJson = {
-  resource?: Record<string, Record<string, Record<string, unknown>>>;
-  data?: Record<string, Record<string, Record<string, unknown>>>;
-  output?: Record<string, { value: unknown }>;
-  terraform?: Record<string, unknown>;
-  provider?: Record<string, unknown>;
-};
 
 export interface SynthesizedEnvironment {
   readonly config: Config;
   /** Ids of the synthesized stacks. */
   readonly stackIds: readonly StackId[];
-  /** The stack's synthesized Terraform JSON, as a string (for cdktf's matchers). */
+  /** The stack's synthesized Terraform JSON, as a string: what cdktf's matchers and tf-json's readers take. */
   readonly json: (stack: StackId) => string;
-  /** The stack's synthesized Terraform JSON, parsed. */
+  /** The stack's synthesized Terraform JSON, parsed (its terraform block and outputs are beyond the matchers). */
   readonly stack: (stack: StackId) => TfJson;
-  /** Every resource of `type` in the stack, by its logical id. */
-  readonly resources: <T = Record<string, unknown>>(stack: StackId, type: string) => Record<string, T>;
 }
 
 /** Where global-setup.ts writes each committed environment's synthesized app. */
@@ -70,11 +61,5 @@ function readSynthesized(config: Config, outdir: string): SynthesizedEnvironment
     if (!parsed.has(id)) parsed.set(id, JSON.parse(json(id)) as TfJson);
     return parsed.get(id) as TfJson;
   };
-  return {
-    config,
-    stackIds: readdirSync(join(outdir, "stacks")) as StackId[],
-    json,
-    stack,
-    resources: <T>(id: StackId, type: string) => (stack(id).resource?.[type] ?? {}) as Record<string, T>,
-  };
+  return { config, stackIds: readdirSync(join(outdir, "stacks")) as StackId[], json, stack };
 }

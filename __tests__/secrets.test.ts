@@ -1,22 +1,15 @@
-import { readdirSync, readFileSync } from "node:fs";
-import { join } from "node:path";
-import { type App, Testing } from "cdktf";
-import { loadConfig } from "../config/load";
 import { ENVIRONMENTS } from "../config/schema";
-import { buildApp } from "../main";
+import { synthEnvironment } from "./helpers";
 import { findLiteralSecrets } from "./secret-scan";
 
-/** Every synthesized stack of every environment, as [environment/stack, parsed JSON]. */
+/**
+ * Every synthesized stack of every environment, as [environment/stack, parsed JSON]: the ones
+ * global-setup.ts synthesized through bin/app.js, as a user would (no second synthesis here).
+ */
 function everyStack(): [string, unknown][] {
   return ENVIRONMENTS.flatMap((environment) => {
-    const app = Testing.app() as App;
-    buildApp(app, loadConfig(environment));
-    app.synth();
-    const stacksDir = join(app.outdir, "stacks");
-    return readdirSync(stacksDir).map(
-      (stack) =>
-        [`${environment}/${stack}`, JSON.parse(readFileSync(join(stacksDir, stack, "cdk.tf.json"), "utf8"))] as [string, unknown],
-    );
+    const env = synthEnvironment(environment);
+    return env.stackIds.map((stack) => [`${environment}/${stack}`, env.stack(stack)] as [string, unknown]);
   });
 }
 

@@ -1,8 +1,13 @@
+import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
+import { VpcSecurityGroupEgressRule } from "@cdktf/provider-aws/lib/vpc-security-group-egress-rule";
+import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-security-group-ingress-rule";
 import { matrixProblems, ruleName, type SecurityRule } from "../modules/security-group-matrix";
 import { SECURITY_GROUPS, securityRules } from "../stacks/security-matrix";
 import { type SynthesizedEnvironment, synthEnvironment } from "./helpers";
+import { type Resource, resourcesOf, type TerraformType } from "./tf-json";
 
-type Resource = Record<string, any>;
+// The rule set is checked as a whole (exactly these flows, nothing else), which is beyond
+// cdktf's matchers: they answer whether one resource with given properties exists.
 
 /** Reads a synthesized rule back as `from->to:port` using the group names in the ids. */
 function groupName(reference: string, groups: Record<string, Resource>): string {
@@ -13,9 +18,10 @@ function groupName(reference: string, groups: Record<string, Resource>): string 
 }
 
 function synthesizedRules(env: SynthesizedEnvironment): { ingress: string[]; egress: string[] } {
-  const groups = env.resources<Resource>("network", "aws_security_group");
-  const read = (type: string, own: "to" | "from") =>
-    Object.values(env.resources<Resource>("network", type))
+  const json = env.json("network");
+  const groups = Object.fromEntries(resourcesOf(json, SecurityGroup).map((g) => [g["//"].metadata.uniqueId, g]));
+  const read = (type: TerraformType, own: "to" | "from") =>
+    resourcesOf(json, type)
       .map((rule) => {
         const self = groupName(rule.security_group_id, groups);
         const peer = rule.cidr_ipv4 === "0.0.0.0/0" ? "internet" : groupName(rule.referenced_security_group_id, groups);
@@ -25,8 +31,8 @@ function synthesizedRules(env: SynthesizedEnvironment): { ingress: string[]; egr
       })
       .sort();
   return {
-    ingress: read("aws_vpc_security_group_ingress_rule", "to"),
-    egress: read("aws_vpc_security_group_egress_rule", "from"),
+    ingress: read(VpcSecurityGroupIngressRule, "to"),
+    egress: read(VpcSecurityGroupEgressRule, "from"),
   };
 }
 
@@ -37,7 +43,7 @@ describe("the security-group matrix as synthesized", () => {
   });
 
   it("creates exactly one group per matrix group", () => {
-    const names = Object.values(hackathon.resources<Resource>("network", "aws_security_group")).map((g) => g.name);
+    const names = resourcesOf(hackathon.json("network"), SecurityGroup).map((g) => g.name);
     expect(names.sort()).toEqual(
       Object.keys(SECURITY_GROUPS)
         .map((g) => `alerta-utec-${g}`)
@@ -77,14 +83,15 @@ describe("the security-group matrix as synthesized", () => {
   });
 
   it("lets no group send everywhere: every egress rule names one port", () => {
-    for (const rule of Object.values(hackathon.resources<Resource>("network", "aws_vpc_security_group_egress_rule"))) {
+    const json = hackathon.json("network");
+    for (const rule of resourcesOf(json, VpcSecurityGroupEgressRule)) {
       expect(rule.ip_protocol).toBe("tcp");
       expect(rule.from_port).toBeGreaterThan(0);
     }
-    for (const group of Object.values(hackathon.resources<Resource>("network", "aws_security_group"))) {
-      expect(group.egress).toBeUndefined();
-      expect(group.ingress).toBeUndefined();
-    }
+    // Inline rules would bypass the matrix: the groups carry none.
+    expect(json).toHaveResource(SecurityGroup);
+    expect(json).not.toHaveResourceWithProperties(SecurityGroup, { egress: expect.anything() });
+    expect(json).not.toHaveResourceWithProperties(SecurityGroup, { ingress: expect.anything() });
   });
 
   it("adds internet 443 to a load balancer only when it has a certificate", () => {

@@ -5,6 +5,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
 import { z } from "zod";
+import { AIRFLOW_LINES } from "./airflow-lines";
 import { type Config, configSchema, ENVIRONMENTS, type EnvironmentName } from "./schema";
 import { type ConfigProblem, crossFieldProblems } from "./validate";
 
@@ -50,6 +51,35 @@ export function isEnvironmentName(name: string): name is EnvironmentName {
 
 /** Reads and validates the config of `environment` from `dir` (default: this folder). */
 export function loadConfig(environment: string, dir: string = CONFIG_DIR): Config {
+  const { text, source, name } = readConfigFile(environment, dir);
+  return parseConfig(text, source, name);
+}
+
+/**
+ * The config of `environment` as if its file said `airflow.line: <line>`, for pricing one
+ * environment on both lines (`make cost COMPARE=production@2.8`); never used to deploy. Going to
+ * a line without a dag-processor or triggerer drops their sizes; going to one with them needs the
+ * file to size them, and says so like any other config error.
+ */
+export function loadConfigOnLine(environment: string, line: string, dir: string = CONFIG_DIR): Config {
+  const { text, source, name } = readConfigFile(environment, dir);
+  let raw: { airflow?: Record<string, unknown> };
+  try {
+    raw = JSON.parse(text);
+  } catch {
+    return parseConfig(text, source, name); // reports the malformed JSON
+  }
+  if (raw.airflow && typeof raw.airflow === "object") {
+    raw.airflow.line = line;
+    const extra: readonly string[] = (AIRFLOW_LINES as Record<string, { extraComponents: readonly string[] }>)[line]
+      ?.extraComponents ?? ["dag-processor", "triggerer"];
+    if (!extra.includes("dag-processor")) delete raw.airflow.dagProcessor;
+    if (!extra.includes("triggerer")) delete raw.airflow.triggerer;
+  }
+  return parseConfig(JSON.stringify(raw), `${source} with airflow.line ${JSON.stringify(line)}`, name);
+}
+
+function readConfigFile(environment: string, dir: string): { text: string; source: string; name: EnvironmentName } {
   if (!isEnvironmentName(environment)) {
     throw new ConfigError("DEPLOY_ENV", [
       { path: "DEPLOY_ENV", problem: "unknown environment", got: environment, expected: ENVIRONMENTS.join(", ") },
@@ -57,16 +87,14 @@ export function loadConfig(environment: string, dir: string = CONFIG_DIR): Confi
   }
   const file = join(dir, `${environment}.json`);
   const source = relative(process.cwd(), file) || file;
-  let text: string;
   try {
-    text = readFileSync(file, "utf8");
+    return { text: readFileSync(file, "utf8"), source, name: environment };
   } catch (error) {
     const reason = (error as NodeJS.ErrnoException).code ?? String(error);
     throw new ConfigError(source, [
       { path: "", problem: `cannot read the file (${reason})`, got: file, expected: "a readable JSON file" },
     ]);
   }
-  return parseConfig(text, source, environment);
 }
 
 /** Validates config text; `environment` is what the file name says it is. */

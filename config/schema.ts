@@ -5,6 +5,7 @@
  */
 import { z } from "zod";
 import { FARGATE_CPU_UNITS } from "../modules/fargate-sizes";
+import { AIRFLOW_LINE_NAMES, type AirflowLine } from "./airflow-lines";
 
 export const ENVIRONMENTS = ["hackathon", "learner-lab", "production"] as const;
 export type EnvironmentName = (typeof ENVIRONMENTS)[number];
@@ -39,6 +40,19 @@ const capacityProvider = z.enum(["FARGATE", "FARGATE_SPOT"]);
 const taskSubnets = z
   .enum(["public", "private"])
   .describe("Where the tasks run: private subnets behind NAT, or public subnets with a public IP (no NAT needed)");
+
+const taskSize = z.strictObject({ cpu: fargateCpu, memoryMiB, capacityProvider });
+
+/** `airflow.executor`: where the DAGs' task instances run. */
+export const AIRFLOW_EXECUTORS = ["LocalExecutor", "AwsEcsExecutor"] as const;
+export type AirflowExecutor = (typeof AIRFLOW_EXECUTORS)[number];
+const ecsExecutor = z
+  .strictObject({
+    worker: taskSize.describe("Size of each task instance's Fargate task, and where it runs"),
+  })
+  .describe(
+    "Settings of the ECS executor, used when airflow.executor is AwsEcsExecutor; airflow.scheduler.parallelism bounds the workers running at once",
+  );
 
 const targetTracking = z.strictObject({
   minCapacity: z.number().int().min(0),
@@ -177,18 +191,48 @@ export const configSchema = z
       }),
     }),
     airflow: z.strictObject({
+      line: z
+        .enum(AIRFLOW_LINE_NAMES as [AirflowLine, ...AirflowLine[]])
+        .describe(
+          "Airflow line (config/airflow-lines.ts): 2.8 runs webserver and scheduler; 3.3 runs api-server, scheduler, dag-processor and triggerer",
+        ),
       taskSubnets,
       image: imageSource,
+      executor: z
+        .enum(AIRFLOW_EXECUTORS)
+        .default("LocalExecutor")
+        .describe(
+          "LocalExecutor runs the tasks inside the scheduler task; AwsEcsExecutor (Airflow 3 line only) runs each task instance as its own Fargate task (docs/ecs-executor.md)",
+        ),
+      // The five DAGs run one small task each: 0.5 vCPU / 1 GB is the scheduler's LocalExecutor
+      // size today, which also runs the scheduler itself.
+      ecsExecutor: ecsExecutor.default({ worker: { cpu: 512, memoryMiB: 1024, capacityProvider: "FARGATE" } }),
       adminEmail: email.describe("E-mail of the Airflow admin user the entrypoint creates"),
       certificateArn: certificateArn.optional(),
       logRetentionDays,
-      webserver: z.strictObject({
-        cpu: fargateCpu,
-        memoryMiB,
-        capacityProvider,
-        autoscaling: targetTracking,
-      }),
-      scheduler: z.strictObject({ cpu: fargateCpu, memoryMiB, capacityProvider }),
+      webserver: z
+        .strictObject({
+          cpu: fargateCpu,
+          memoryMiB,
+          capacityProvider,
+          autoscaling: targetTracking,
+        })
+        .describe("The UI service behind the load balancer: `airflow webserver` on 2.8, `airflow api-server` on 3.3"),
+      scheduler: taskSize
+        .extend({
+          parallelism: z
+            .number()
+            .int()
+            .min(1)
+            .max(1024)
+            .optional()
+            .describe(
+              "[core] parallelism: the most task instances running at once, each a LocalExecutor worker process in the scheduler's task or an ECS executor worker task (3.3 measured 555 MiB PSS at its peak with 8, 887 with 32: docs/airflow-3.md); omit for Airflow's default, 32",
+            ),
+        })
+        .describe("Exactly one scheduler, which also runs the DAGs' tasks (LocalExecutor)"),
+      dagProcessor: taskSize.optional().describe("Required on the 3.3 line, not allowed on 2.8: the dag-processor task"),
+      triggerer: taskSize.optional().describe("Required on the 3.3 line, not allowed on 2.8: the triggerer task"),
     }),
     videoPipeline: z.strictObject({
       taskSubnets,
@@ -225,6 +269,13 @@ export const configSchema = z
         efsStoredGb: z.number().min(0),
         s3StoredGb: z.number().min(0),
         ecrStoredGb: z.number().min(0),
+        ecsWorkerTaskMinutes: z
+          .number()
+          .positive()
+          .default(2)
+          .describe(
+            "Billed minutes of one ECS executor worker task: Fargate bills from the image pull to the stop, so start-up (about a minute) plus the task's own run",
+          ),
       })
       .describe("Usage assumed by `make cost`"),
   })
@@ -233,4 +284,6 @@ export const configSchema = z
 export type Config = z.infer<typeof configSchema>;
 export type DatabaseConfig = Config["data"]["airflowDatabase"];
 export type ImageSourceConfig = Config["airflow"]["image"];
+export type TaskSizeConfig = NonNullable<Config["airflow"]["triggerer"]>;
 export type TargetTrackingConfig = Config["airflow"]["webserver"]["autoscaling"];
+export type EcsExecutorConfig = Config["airflow"]["ecsExecutor"];

@@ -6,6 +6,7 @@ import { existsSync, statSync } from "node:fs";
 import { resolve } from "node:path";
 import ipaddr from "ipaddr.js";
 import { fargateSizeProblem } from "../modules/fargate-sizes";
+import { AIRFLOW_LINES } from "./airflow-lines";
 import type { Config } from "./schema";
 
 export interface ConfigProblem {
@@ -54,7 +55,17 @@ function checkImageSources(config: Config, report: Report, projectRoot: string):
 export function crossFieldProblems(config: Config, projectRoot: string): ConfigProblem[] {
   const problems: ConfigProblem[] = [];
   const report: Report = (path, problem, got, expected) => problems.push({ path, problem, got, expected });
-  const checks = [checkNetwork, checkPlacement, checkTaskSizes, checkCapacities, checkQueue, checkIam, checkImageSources];
+  const checks = [
+    checkNetwork,
+    checkPlacement,
+    checkTaskSizes,
+    checkCapacities,
+    checkQueue,
+    checkIam,
+    checkImageSources,
+    checkAirflowLine,
+    checkEcsExecutor,
+  ];
   for (const check of checks) {
     try {
       check(config, report, projectRoot);
@@ -125,14 +136,46 @@ function checkTaskSizes(config: Config, report: Report): void {
   const sizes = [
     ["airflow.webserver", config.airflow.webserver],
     ["airflow.scheduler", config.airflow.scheduler],
+    ["airflow.dagProcessor", config.airflow.dagProcessor],
+    ["airflow.triggerer", config.airflow.triggerer],
+    ["airflow.ecsExecutor.worker", config.airflow.ecsExecutor?.worker],
     ["videoPipeline.web", config.videoPipeline.web],
     ["videoPipeline.worker", config.videoPipeline.worker],
   ] as const;
   for (const [path, size] of sizes) {
+    if (size === undefined) continue;
     const problem = fargateSizeProblem(size.cpu, size.memoryMiB);
     if (problem?.startsWith("memory")) {
       const expected = problem.slice(problem.indexOf("(expected ") + 10, -1);
       report(`${path}.memoryMiB`, `not valid with cpu ${size.cpu}`, size.memoryMiB, expected);
+    }
+  }
+}
+
+/** The 3.x-only processes are sized exactly when the line runs them. */
+function checkAirflowLine(config: Config, report: Report): void {
+  const { line } = config.airflow;
+  const spec = AIRFLOW_LINES[line];
+  if (!spec) return; // the schema names the allowed lines
+  const components = [
+    ["dagProcessor", "dag-processor"],
+    ["triggerer", "triggerer"],
+  ] as const;
+  for (const [key, component] of components) {
+    const runs = (spec.extraComponents as readonly string[]).includes(component);
+    const size = config.airflow[key];
+    if (runs && size === undefined) {
+      report(`airflow.${key}`, `missing: the ${line} line runs a ${component}`, size, "{ cpu, memoryMiB, capacityProvider }");
+    } else if (!runs && size !== undefined) {
+      report(
+        `airflow.${key}`,
+        `the ${line} line runs no ${component}`,
+        size,
+        `no airflow.${key}, or airflow.line ${Object.entries(AIRFLOW_LINES)
+          .filter(([, s]) => (s.extraComponents as readonly string[]).includes(component))
+          .map(([l]) => `"${l}"`)
+          .join(" or ")}`,
+      );
     }
   }
 }
@@ -176,5 +219,27 @@ function checkIam(config: Config, report: Report): void {
         'false, or iam.mode "create"',
       );
     }
+  }
+}
+
+/**
+ * The ECS executor's workers run `airflow.sdk.execution_time.execute_workload` and report to the
+ * Execution API, which only the 3.x api-server serves; on 2.x the provider would start them with
+ * the `airflow tasks run` command, which needs the metadata database in every worker.
+ */
+function checkEcsExecutor(config: Config, report: Report): void {
+  const { executor, line } = config.airflow;
+  if (executor !== "AwsEcsExecutor" || AIRFLOW_LINES[line] === undefined) return;
+  if (AIRFLOW_LINES[line].uiCommand !== "api-server") {
+    const lines = Object.entries(AIRFLOW_LINES)
+      .filter(([, spec]) => spec.uiCommand === "api-server")
+      .map(([name]) => `"${name}"`)
+      .join(" or ");
+    report(
+      "airflow.executor",
+      `the ECS executor needs the Airflow 3 line (Execution API), and airflow.line is "${line}"`,
+      executor,
+      `"LocalExecutor", or airflow.line ${lines}`,
+    );
   }
 }

@@ -6,10 +6,10 @@ COMPARE ?=
 
 .PHONY: cost diagram scan
 
-cost: synth-all ## Weekly and monthly cost of DEPLOY_ENV (SYSTEM=airflow|video-pipeline|all, COMPARE=<environment>)
+cost: synth-all ## Weekly and monthly cost of DEPLOY_ENV (SYSTEM=airflow|video-pipeline|all, COMPARE=<environment>[@<Airflow line>])
 	$(NODE_BIN)/tsx scripts/cost/main.ts $(DEPLOY_ENV) --system $(SYSTEM) $(if $(COMPARE),--compare $(COMPARE))
 
-diagram: synth-all ## Write docs/architecture.md (Mermaid) from the hackathon stacks
+diagram: synth-all ## Write docs/architecture.md (hackathon, Airflow 2.8) and docs/architecture-production.md (Airflow 3) from the stacks
 	$(NODE_BIN)/tsx scripts/diagram/main.ts
 
 # checkov runs every check on every environment's stacks; scripts/scan applies the skip list

@@ -42,6 +42,12 @@ export interface ContainerImageProps {
    * @default - every file the context's `.dockerignore` lets Docker send
    */
   readonly inputPaths?: readonly string[];
+  /**
+   * `--build-arg`s of a `build` source (e.g. the Airflow line and version). They are part of the
+   * content hash: another value builds, tags and rolls out another image.
+   * @default - none
+   */
+  readonly buildArgs?: Readonly<Record<string, string>>;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -156,10 +162,15 @@ export function buildContextFiles(contextDir: string, inputPaths?: readonly stri
 
 /**
  * SHA-256 over the build inputs: each file's path, executable bit and content, plus the
- * Dockerfile. Paths are relative and no timestamp is read, so every checkout of the same commit
- * gets the same hash and triggers no rebuild.
+ * Dockerfile, plus the build args when there are any. Paths are relative and no timestamp is
+ * read, so every checkout of the same commit gets the same hash and triggers no rebuild.
  */
-export function buildContentHash(contextDir: string, dockerfile: string, inputPaths?: readonly string[]): string {
+export function buildContentHash(
+  contextDir: string,
+  dockerfile: string,
+  inputPaths?: readonly string[],
+  buildArgs?: Readonly<Record<string, string>>,
+): string {
   const hash = createHash("sha256");
   const entries = [...buildContextFiles(contextDir, inputPaths), dockerfile];
   for (const rel of [...new Set(entries)].sort()) {
@@ -168,6 +179,10 @@ export function buildContentHash(contextDir: string, dockerfile: string, inputPa
     const content = stat.isSymbolicLink() ? Buffer.from(`symlink:${readlinkSync(path)}`) : readFileSync(path);
     const executable = (stat.mode & 0o111) !== 0 ? "x" : "-";
     hash.update(`${rel}\0${executable}\0${createHash("sha256").update(content).digest("hex")}\n`);
+  }
+  // After the files, under a name no relative path can have: no args hash as before.
+  for (const [name, value] of Object.entries(buildArgs ?? {}).sort(([a], [b]) => a.localeCompare(b))) {
+    hash.update(`\0build-arg\0${name}\0${value}\n`);
   }
   return hash.digest("hex");
 }
@@ -207,7 +222,8 @@ export class ContainerImage extends Construct {
         `ContainerImage ${id}: source.dockerfile "${source.dockerfile}" is outside source.context "${source.context}"`,
       );
     }
-    const contentHash = buildContentHash(contextDir, dockerfile, props.inputPaths);
+    const buildArgs = props.buildArgs ?? {};
+    const contentHash = buildContentHash(contextDir, dockerfile, props.inputPaths, buildArgs);
     this.contentHash = contentHash;
 
     const stack = TerraformStack.of(this);
@@ -246,6 +262,7 @@ export class ContainerImage extends Construct {
         context: relative(workingDirectory, contextDir).split(sep).join("/") || ".",
         dockerfile,
         platform: IMAGE_PLATFORM,
+        ...(Object.keys(buildArgs).length > 0 ? { buildArgs: { ...buildArgs } } : {}),
         tag: [`${repositoryUrl}:${LATEST_TAG}`],
       },
       // Rebuilt when the hashed inputs change, not on every plan.

@@ -146,6 +146,11 @@ export interface FargateServiceProps {
   readonly loadBalancer?: TargetGroupAttachment;
   /** @default - no autoscaling: the service runs desiredCount tasks */
   readonly autoscaling?: ServiceAutoscaling;
+  /**
+   * Cloud Map service (its ARN) that ECS registers each task's IP in, as an A record.
+   * @default - not registered
+   */
+  readonly serviceDiscoveryArn?: string;
   /** ECS Exec (needs ssmmessages:* on the task role). @default false */
   readonly enableExecuteCommand?: boolean;
   /** Make `terraform apply` wait until the deployment is steady. @default false */
@@ -171,6 +176,16 @@ function namedPairs<K extends string>(record: Readonly<Record<string, string>> |
   return Object.entries(record ?? {})
     .sort(([a], [b]) => a.localeCompare(b))
     .map(([name, value]) => ({ name, [valueKey]: value }) as { name: string } & Record<K, string>);
+}
+
+/**
+ * A literal for a string inside `Fn.jsonencode`. cdktf 0.21 writes the expression's strings into
+ * HCL without escaping them, so a double quote or backslash in a value (a JSON setting such as the ECS
+ * executor's run_task_kwargs) would end the string early and Terraform would refuse the file.
+ * Token placeholders hold neither character, so references inside the value are unaffected.
+ */
+export function jsonencodeLiteral(value: string): string {
+  return value.replace(/[\\"]/g, (c) => `\\${c}`);
 }
 
 /** Problems with the props, each naming the prop; empty when the service can be built. */
@@ -238,6 +253,90 @@ export function fargateServiceProblems(props: FargateServiceProps): string[] {
   return problems;
 }
 
+/** What a task definition needs: the part of FargateServiceProps that is not about the service. */
+export type FargateTaskDefinitionProps = Pick<
+  FargateServiceProps,
+  "family" | "containers" | "cpu" | "memoryMiB" | "efsVolumes" | "logGroupName" | "region" | "executionRole" | "taskRole"
+>;
+
+/**
+ * The Fargate task definition of FargateService, also for tasks that no service runs (the ECS
+ * executor's workers, started one per task instance by the scheduler): one way to write
+ * container definitions, logging, EFS volumes and roles. Created in `scope` under `id`.
+ */
+export function fargateTaskDefinition(scope: Construct, id: string, props: FargateTaskDefinitionProps): EcsTaskDefinition {
+  const cpu = props.cpu ?? DEFAULT_CPU;
+  const memory = props.memoryMiB ?? DEFAULT_MEMORY_MIB;
+  const containers = Array.isArray(props.containers) ? props.containers : [props.containers as ContainerSpec];
+  const volumes = props.efsVolumes ?? [];
+  const definitions = containers.map((c) => {
+    const mounted = volumes.filter((v) => (c.volumes ?? volumes.map((all) => all.name)).includes(v.name));
+    return {
+      name: c.name,
+      image: c.image,
+      essential: true,
+      ...(c.command ? { command: [...c.command] } : {}),
+      portMappings: c.port === undefined ? [] : [{ containerPort: c.port, hostPort: c.port, protocol: "tcp" }],
+      environment: namedPairs(
+        Object.fromEntries(Object.entries(c.environment ?? {}).map(([name, value]) => [name, jsonencodeLiteral(String(value))])),
+        "value",
+      ),
+      secrets: namedPairs(c.secrets, "valueFrom"),
+      mountPoints: mounted.map((v) => ({
+        sourceVolume: v.name,
+        containerPath: v.containerPath,
+        readOnly: v.readOnly ?? false,
+      })),
+      volumesFrom: [],
+      readonlyRootFilesystem: c.readonlyRootFilesystem ?? false,
+      stopTimeout: c.stopTimeoutSeconds ?? 30,
+      logConfiguration: {
+        logDriver: "awslogs",
+        options: {
+          "awslogs-group": props.logGroupName,
+          "awslogs-region": props.region,
+          "awslogs-stream-prefix": c.streamPrefix ?? c.name,
+        },
+      },
+      ...(c.healthCheck
+        ? {
+            healthCheck: {
+              command: ["CMD-SHELL", c.healthCheck.command],
+              interval: c.healthCheck.intervalSeconds ?? 30,
+              timeout: c.healthCheck.timeoutSeconds ?? 5,
+              retries: c.healthCheck.retries ?? 3,
+              startPeriod: c.healthCheck.startPeriodSeconds ?? 0,
+            },
+          }
+        : {}),
+    };
+  });
+
+  return new EcsTaskDefinition(scope, id, {
+    family: props.family,
+    requiresCompatibilities: ["FARGATE"],
+    networkMode: "awsvpc",
+    cpu: String(cpu),
+    memory: String(memory),
+    // Images are built for linux/amd64 (modules/container-image.ts).
+    runtimePlatform: { operatingSystemFamily: "LINUX", cpuArchitecture: "X86_64" },
+    executionRoleArn: roleArn(props.executionRole),
+    taskRoleArn: roleArn(props.taskRole),
+    // jsonencode, not JSON.stringify: values may be references resolved only at apply time.
+    containerDefinitions: Fn.jsonencode(definitions),
+    volume: volumes.map((v) => ({
+      name: v.name,
+      efsVolumeConfiguration: {
+        fileSystemId: v.fileSystemId,
+        // TLS to the mount target, and the task role as the NFS client's identity, so the file
+        // system policy and IAM decide who mounts, not only the security group.
+        transitEncryption: "ENABLED",
+        authorizationConfig: { accessPointId: v.accessPointId, iam: "ENABLED" },
+      },
+    })),
+  });
+}
+
 /**
  * A Fargate service. Deployments roll back on their own when new tasks keep failing (circuit
  * breaker); tags propagate from the service to its tasks; ECS Exec is off.
@@ -258,75 +357,9 @@ export class FargateService extends Construct {
     const problems = fargateServiceProblems(props);
     if (problems.length > 0) throw new Error(`FargateService ${id}:\n  ${problems.join("\n  ")}`);
 
-    const cpu = props.cpu ?? DEFAULT_CPU;
-    const memory = props.memoryMiB ?? DEFAULT_MEMORY_MIB;
-    const containers = Array.isArray(props.containers) ? props.containers : [props.containers as ContainerSpec];
-    const volumes = props.efsVolumes ?? [];
     const serviceName = props.serviceName ?? props.family;
 
-    const definitions = containers.map((c) => {
-      const mounted = volumes.filter((v) => (c.volumes ?? volumes.map((all) => all.name)).includes(v.name));
-      return {
-        name: c.name,
-        image: c.image,
-        essential: true,
-        ...(c.command ? { command: [...c.command] } : {}),
-        portMappings: c.port === undefined ? [] : [{ containerPort: c.port, hostPort: c.port, protocol: "tcp" }],
-        environment: namedPairs(c.environment, "value"),
-        secrets: namedPairs(c.secrets, "valueFrom"),
-        mountPoints: mounted.map((v) => ({
-          sourceVolume: v.name,
-          containerPath: v.containerPath,
-          readOnly: v.readOnly ?? false,
-        })),
-        volumesFrom: [],
-        readonlyRootFilesystem: c.readonlyRootFilesystem ?? false,
-        stopTimeout: c.stopTimeoutSeconds ?? 30,
-        logConfiguration: {
-          logDriver: "awslogs",
-          options: {
-            "awslogs-group": props.logGroupName,
-            "awslogs-region": props.region,
-            "awslogs-stream-prefix": c.streamPrefix ?? c.name,
-          },
-        },
-        ...(c.healthCheck
-          ? {
-              healthCheck: {
-                command: ["CMD-SHELL", c.healthCheck.command],
-                interval: c.healthCheck.intervalSeconds ?? 30,
-                timeout: c.healthCheck.timeoutSeconds ?? 5,
-                retries: c.healthCheck.retries ?? 3,
-                startPeriod: c.healthCheck.startPeriodSeconds ?? 0,
-              },
-            }
-          : {}),
-      };
-    });
-
-    this.taskDefinition = new EcsTaskDefinition(this, "task-definition", {
-      family: props.family,
-      requiresCompatibilities: ["FARGATE"],
-      networkMode: "awsvpc",
-      cpu: String(cpu),
-      memory: String(memory),
-      // Images are built for linux/amd64 (modules/container-image.ts).
-      runtimePlatform: { operatingSystemFamily: "LINUX", cpuArchitecture: "X86_64" },
-      executionRoleArn: roleArn(props.executionRole),
-      taskRoleArn: roleArn(props.taskRole),
-      // jsonencode, not JSON.stringify: values may be references resolved only at apply time.
-      containerDefinitions: Fn.jsonencode(definitions),
-      volume: volumes.map((v) => ({
-        name: v.name,
-        efsVolumeConfiguration: {
-          fileSystemId: v.fileSystemId,
-          // TLS to the mount target, and the task role as the NFS client's identity, so the file
-          // system policy and IAM decide who mounts, not only the security group.
-          transitEncryption: "ENABLED",
-          authorizationConfig: { accessPointId: v.accessPointId, iam: "ENABLED" },
-        },
-      })),
-    });
+    this.taskDefinition = fargateTaskDefinition(this, "task-definition", props);
 
     const scaling = props.autoscaling;
     const lb = props.loadBalancer;
@@ -361,6 +394,7 @@ export class FargateService extends Construct {
             healthCheckGracePeriodSeconds: lb.healthCheckGracePeriodSeconds ?? 60,
           }
         : {}),
+      ...(props.serviceDiscoveryArn ? { serviceRegistries: { registryArn: props.serviceDiscoveryArn } } : {}),
       dependsOn: props.dependsOn ? [...props.dependsOn] : undefined,
       // With autoscaling, Application Auto Scaling owns the count; an apply must not reset it.
       lifecycle: scaling ? { ignoreChanges: ["desired_count"] } : undefined,

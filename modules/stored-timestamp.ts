@@ -17,13 +17,16 @@ export interface StoredTimestampProps {
 }
 
 export class StoredTimestamp extends TerraformResource {
+  /** Terraform's built-in type, named as the provider classes name theirs (cdktf's matchers read it). */
+  static readonly tfResourceType = "terraform_data";
+
   /** The recorded time, RFC 3339 in UTC (`2026-11-23T17:30:00Z`), known after apply. */
   readonly time: string;
   private readonly replaceWhen: Readonly<Record<string, string>>;
 
   constructor(scope: Construct, id: string, props: StoredTimestampProps) {
     super(scope, id, {
-      terraformResourceType: "terraform_data",
+      terraformResourceType: StoredTimestamp.tfResourceType,
       terraformGeneratorMetadata: { providerName: "terraform" },
       lifecycle: { ignoreChanges: ["input"] },
     });

@@ -6,6 +6,7 @@
 import { CloudwatchMetricAlarm } from "@cdktf/provider-aws/lib/cloudwatch-metric-alarm";
 import { Lb } from "@cdktf/provider-aws/lib/lb";
 import { LbListener } from "@cdktf/provider-aws/lib/lb-listener";
+import { LbListenerRule } from "@cdktf/provider-aws/lib/lb-listener-rule";
 import { LbTargetGroup } from "@cdktf/provider-aws/lib/lb-target-group";
 import { Token } from "cdktf";
 import { Construct } from "constructs";
@@ -68,6 +69,12 @@ export interface WebLoadBalancerProps {
   readonly idleTimeoutSeconds?: number;
   /** Refuse deletion through the API (and so `terraform destroy`). @default false */
   readonly deletionProtection?: boolean;
+  /**
+   * Path patterns the load balancer answers 404 itself, never forwarding them: routes the
+   * targets serve to callers inside the VPC only (at most 5 patterns, an ALB condition's limit).
+   * @default - every path is forwarded
+   */
+  readonly blockedPathPatterns?: readonly string[];
 }
 
 export class WebLoadBalancer extends Construct {
@@ -95,6 +102,9 @@ export class WebLoadBalancer extends Construct {
       problems.push(
         `targetGroupName: "${targetGroupName}" is ${targetGroupName.length} characters (expected at most ${MAX_TARGET_GROUP_NAME_LENGTH})`,
       );
+    }
+    if ((props.blockedPathPatterns?.length ?? 0) > 5) {
+      problems.push(`blockedPathPatterns: ${props.blockedPathPatterns?.length} patterns (expected at most 5)`);
     }
     if (!Token.isUnresolved(props.subnetIds) && props.subnetIds.length < 2) {
       problems.push(`subnetIds: ${props.subnetIds.length} subnet(s) (expected at least 2, in different availability zones)`);
@@ -169,6 +179,18 @@ export class WebLoadBalancer extends Construct {
         port: props.httpPort,
         protocol: "HTTP",
         defaultAction: forward,
+      });
+    }
+
+    const blocked = props.blockedPathPatterns ?? [];
+    if (blocked.length > 0) {
+      new LbListenerRule(this, "blocked-paths", {
+        listenerArn: this.forwardingListener.arn,
+        priority: 1,
+        condition: [{ pathPattern: { values: [...blocked] } }],
+        action: [
+          { type: "fixed-response", fixedResponse: { statusCode: "404", contentType: "text/plain", messageBody: "Not Found" } },
+        ],
       });
     }
 

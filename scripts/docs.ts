@@ -15,9 +15,15 @@ export function renderSchemaJson(): string {
 }
 
 export function renderMatrixTable(): string {
-  const rows = securityRules({ airflowHttps: true, videoHttps: true }).map((rule) => {
+  const always = new Set(securityRules({ airflowHttps: false, videoHttps: false }).map(ruleName));
+  const onLine3 = new Set(securityRules({ airflowHttps: false, videoHttps: false, airflowExecutionApi: true }).map(ruleName));
+  const all = securityRules({ airflowHttps: true, videoHttps: true, airflowExecutionApi: true, airflowEcsWorkers: true });
+  const rows = all.map((rule) => {
+    const name = ruleName(rule);
     const https = rule.from === INTERNET && rule.port === 443 ? " (only with a certificate ARN)" : "";
-    return `| \`${ruleName(rule)}\` | ${rule.from} | ${rule.to} | ${rule.port}/${rule.protocol ?? "tcp"} | ${rule.description}${https} |`;
+    const when =
+      always.has(name) || https ? "" : onLine3.has(name) ? " (only on the Airflow 3 line)" : " (only with the ECS executor)";
+    return `| \`${name}\` | ${rule.from} | ${rule.to} | ${rule.port}/${rule.protocol ?? "tcp"} | ${rule.description}${https}${when} |`;
   });
   const groups = Object.entries(SECURITY_GROUPS).map(([name, description]) => `| \`${name}\` | ${description} |`);
   return [

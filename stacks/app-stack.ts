@@ -14,6 +14,17 @@ export type StackId = (typeof STACK_IDS)[number];
  */
 export const MINIMUM_TERRAFORM_VERSION = "1.11.0";
 
+/**
+ * The Terraform and OpenTofu releases the stacks target, as CDK Terrain (cdktn) reads them: it
+ * checks ephemeral resources and write-only arguments against these ranges (default: >= 1.5.7)
+ * and ignores `required_version`. Set on each stack, where cdktn looks first, so every way of
+ * building the app carries it; cdktf ignores the key. docs/cdktn.md.
+ */
+export const TARGET_VERSIONS_CONTEXT = {
+  key: "targetVersions",
+  value: { terraform: `>=${MINIMUM_TERRAFORM_VERSION}`, opentofu: `>=${MINIMUM_TERRAFORM_VERSION}` },
+} as const;
+
 /** Value of the `system` tag: which of the two systems a resource serves, or both. */
 export type SystemTag = "shared" | "airflow" | "video-pipeline";
 
@@ -33,6 +44,7 @@ export class AppStack extends TerraformStack {
 
   constructor(scope: Construct, id: StackId, props: AppStackProps) {
     super(scope, id);
+    this.node.setContext(TARGET_VERSIONS_CONTEXT.key, TARGET_VERSIONS_CONTEXT.value);
     this.addOverride("terraform.required_version", `>= ${MINIMUM_TERRAFORM_VERSION}`);
     this.config = props.config;
     const { config } = props;

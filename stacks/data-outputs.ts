@@ -63,10 +63,17 @@ export interface AirflowDataOutputs {
   readonly secrets: {
     /** Full SQLAlchemy URL -> AIRFLOW__DATABASE__SQL_ALCHEMY_CONN. */
     readonly sqlAlchemyConn: SecretParameter;
-    /** -> AIRFLOW__WEBSERVER__SECRET_KEY. */
+    /**
+     * -> AIRFLOW__WEBSERVER__SECRET_KEY on 2.8, AIRFLOW__API__SECRET_KEY on 3.3: the same secret
+     * under its 3.x name, so a line change keeps it.
+     */
     readonly webserverSecretKey: SecretParameter;
-    /** -> AIRFLOW_ADMIN_PASSWORD (webserver only). */
+    /** -> AIRFLOW_ADMIN_PASSWORD (the UI service only). */
     readonly adminPassword: SecretParameter;
+    /** -> AIRFLOW__API_AUTH__JWT_SECRET. @default - none: only the 3.3 line has one */
+    readonly jwtSecret?: SecretParameter;
+    /** -> AIRFLOW__CORE__FERNET_KEY. @default - none: only the 3.3 line has one */
+    readonly fernetKey?: SecretParameter;
   };
 }
 

@@ -120,6 +120,17 @@ export class DataStack extends AppStack {
         "/webserver/admin-password",
         new GeneratedSecret(this, { name: "airflow_admin_password", length: 24 }).value,
       ),
+      // Airflow 3 signs the Execution API's task tokens with the JWT secret and encrypts
+      // connections and variables with the Fernet key: every container must hold the same ones.
+      ...(config.airflow.line === "3.3"
+        ? {
+            jwtSecret: secret("/api/jwt-secret", new GeneratedSecret(this, { name: "airflow_jwt_secret", length: 64 }).value),
+            fernetKey: secret(
+              "/core/fernet-key",
+              fernetKey(new GeneratedSecret(this, { name: "airflow_fernet_key", length: 43 })),
+            ),
+          }
+        : {}),
     };
 
     const fileSystem = new EfsFileSystem(this, "airflow-efs", {
@@ -408,6 +419,16 @@ export class DataStack extends AppStack {
     });
     return { name, arn: parameter.arn };
   }
+}
+
+/**
+ * A Fernet key (32 bytes, URL-safe base64) from a generated 43-character alphanumeric value:
+ * base64 of 32 bytes is 43 characters plus one "=", letters and digits are base64 characters, and
+ * the decoder ignores the 2 spare bits of the last one (43 × 5.95 bits of entropy ≈ 256). Checked
+ * against `cryptography.fernet.Fernet` with 2,000 random keys.
+ */
+function fernetKey(generated: GeneratedSecret): string {
+  return `${generated.value}=`;
 }
 
 function databaseOutputs(instance: DbInstance): DatabaseOutputs {

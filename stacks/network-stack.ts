@@ -11,6 +11,7 @@ import { Subnet } from "@cdktf/provider-aws/lib/subnet";
 import { Vpc } from "@cdktf/provider-aws/lib/vpc";
 import { VpcEndpoint } from "@cdktf/provider-aws/lib/vpc-endpoint";
 import type { Construct } from "constructs";
+import { AIRFLOW_LINES } from "../config/airflow-lines";
 import type { Config } from "../config/schema";
 import { SecurityGroupMatrix } from "../modules/security-group-matrix";
 import { ServiceRole } from "../modules/service-role";
@@ -131,6 +132,8 @@ export class NetworkStack extends AppStack {
       rules: securityRules({
         airflowHttps: props.config.airflow.certificateArn !== undefined,
         videoHttps: props.config.videoPipeline.certificateArn !== undefined,
+        airflowExecutionApi: AIRFLOW_LINES[props.config.airflow.line].uiCommand === "api-server",
+        airflowEcsWorkers: props.config.airflow.executor === "AwsEcsExecutor",
       }),
     });
 

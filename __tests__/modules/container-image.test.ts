@@ -1,16 +1,15 @@
 import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
-import { type App, TerraformStack, Testing } from "cdktf";
+import { DataAwsEcrAuthorizationToken } from "@cdktf/provider-aws/lib/data-aws-ecr-authorization-token";
+import { Image } from "@cdktf/provider-docker/lib/image";
+import { DockerProvider } from "@cdktf/provider-docker/lib/provider";
+import { RegistryImage } from "@cdktf/provider-docker/lib/registry-image";
+import { Testing } from "cdktf";
 import type { ImageSourceConfig } from "../../config/schema";
 import { buildContentHash, buildContextFiles, ContainerImage, isIgnored, parseDockerignore } from "../../modules/container-image";
-
-type TfJson = {
-  resource?: Record<string, Record<string, Record<string, unknown>>>;
-  data?: Record<string, Record<string, Record<string, unknown>>>;
-  provider?: Record<string, Record<string, unknown>[]>;
-};
+import { StoredTimestamp } from "../../modules/stored-timestamp";
+import { dataSourcesOf, resourcesOf } from "../tf-json";
 
 const REPOSITORY = { repositoryUrl: "123456789012.dkr.ecr.us-east-1.amazonaws.com/app", registryId: "123456789012" };
 
@@ -37,11 +36,12 @@ function fixtureContext(files: Record<string, string>): string {
   return dir;
 }
 
-function synth(source: ImageSourceConfig, basePath = fixtureContext({})): { json: TfJson; image: ContainerImage } {
-  const stack = new TerraformStack(Testing.app() as App, "test");
-  new AwsProvider(stack, "aws", { region: "us-east-1" });
-  const image = new ContainerImage(stack, "image", { source, repository: REPOSITORY, basePath });
-  return { json: JSON.parse(Testing.synth(stack)) as TfJson, image };
+function synth(source: ImageSourceConfig, basePath = fixtureContext({})): { json: string; image: ContainerImage } {
+  let image: ContainerImage | undefined;
+  const json = Testing.synthScope((scope) => {
+    image = new ContainerImage(scope, "image", { source, repository: REPOSITORY, basePath });
+  });
+  return { json, image: image as ContainerImage };
 }
 
 const BUILD: ImageSourceConfig = { source: "build", context: ".", dockerfile: "docker/app/Dockerfile" };
@@ -72,9 +72,13 @@ describe(".dockerignore handling", () => {
   it("lists the repository's real Airflow build inputs", () => {
     const files = buildContextFiles(join(__dirname, "..", ".."));
     expect(files).toContain("docker/airflow/Dockerfile");
-    expect(files).toContain("requirements/airflow-constraints.txt");
+    expect(files).toContain("requirements/airflow-2.8/constraints.txt");
+    expect(files).toContain("requirements/airflow-3.3/constraints.txt");
+    expect(files).toContain("requirements/airflow-3.3/image.in");
     expect(files.some((f) => f.startsWith("dags/"))).toBe(true);
-    expect(files.every((f) => /^(docker\/airflow\/|dags\/|requirements\/airflow-constraints\.txt$)/.test(f))).toBe(true);
+    expect(
+      files.every((f) => /^(docker\/airflow\/|dags\/|requirements\/airflow-[0-9.]+\/(constraints\.txt|image\.in)$)/.test(f)),
+    ).toBe(true);
     expect(files.some((f) => f.startsWith("docker/airflow/tests/") || f.includes("__pycache__"))).toBe(false);
   });
 });
@@ -107,36 +111,37 @@ describe("ContainerImage", () => {
   describe("build source", () => {
     const basePath = fixtureContext({});
     const { json, image } = synth(BUILD, basePath);
-    const resources = json.resource ?? {};
     const contentHash = buildContentHash(basePath, "docker/app/Dockerfile");
 
     it("builds for linux/amd64, tagged latest too, rebuilt when the content hash changes", () => {
-      const built = Object.values(resources.docker_image);
-      expect(built).toHaveLength(1);
-      expect(built[0]).toMatchObject({
+      expect(json).toHaveResourceWithProperties(Image, {
         platform: "linux/amd64",
-        build: { dockerfile: "docker/app/Dockerfile", platform: "linux/amd64", tag: [`${REPOSITORY.repositoryUrl}:latest`] },
+        build: expect.objectContaining({
+          dockerfile: "docker/app/Dockerfile",
+          platform: "linux/amd64",
+          tag: [`${REPOSITORY.repositoryUrl}:latest`],
+        }),
         triggers: { contentHash },
         keep_locally: true,
+        name: expect.stringMatching(/:v\$\{formatdate\("YYYYMMDD-hhmmss", terraform_data\..*\.output\["time"\]\)\}$/),
       });
-      expect(built[0].name).toMatch(/:v\$\{formatdate\("YYYYMMDD-hhmmss", terraform_data\..*\.output\["time"\]\)\}$/);
+      expect(resourcesOf(json, Image)).toHaveLength(1);
     });
 
     it("fixes the timestamp tag when the inputs change, not on every plan", () => {
-      expect(Object.values(resources.terraform_data)).toEqual([
-        expect.objectContaining({
-          input: { time: "${timestamp()}" },
-          triggers_replace: { contentHash },
-          lifecycle: { ignore_changes: ["input"] },
-        }),
-      ]);
+      expect(json).toHaveResourceWithProperties(StoredTimestamp, {
+        input: { time: "${timestamp()}" },
+        triggers_replace: { contentHash },
+        lifecycle: { ignore_changes: ["input"] },
+      });
+      expect(resourcesOf(json, StoredTimestamp)).toHaveLength(1);
     });
 
     it("pushes the timestamp tag and latest, keeping replaced images in ECR", () => {
-      const pushes = Object.values(resources.docker_registry_image);
-      expect(pushes).toHaveLength(2);
-      for (const push of pushes) expect(push).toMatchObject({ keep_remotely: true, triggers: { contentHash } });
-      expect(pushes.map((p) => p.name)).toContain(`${REPOSITORY.repositoryUrl}:latest`);
+      expect(resourcesOf(json, RegistryImage)).toHaveLength(2);
+      for (const push of resourcesOf(json, RegistryImage))
+        expect(push).toMatchObject({ keep_remotely: true, triggers: { contentHash } });
+      expect(json).toHaveResourceWithProperties(RegistryImage, { name: `${REPOSITORY.repositoryUrl}:latest` });
     });
 
     it("gives the task definition the pushed digest, so a new image rolls the service", () => {
@@ -145,12 +150,16 @@ describe("ContainerImage", () => {
     });
 
     it("authenticates to ECR with a token read at plan time, never a literal", () => {
-      expect(Object.keys(json.data?.aws_ecr_authorization_token ?? {})).toHaveLength(1);
-      const [docker] = json.provider?.docker ?? [];
-      const [auth] = docker.registry_auth as Record<string, string>[];
-      expect(auth.username).toMatch(/^\$\{data\.aws_ecr_authorization_token\..*\.user_name\}$/);
-      expect(auth.password).toMatch(/^\$\{data\.aws_ecr_authorization_token\..*\.password\}$/);
-      expect(auth.address).toMatch(/proxy_endpoint/);
+      expect(dataSourcesOf(json, DataAwsEcrAuthorizationToken)).toHaveLength(1);
+      expect(json).toHaveProviderWithProperties(DockerProvider, {
+        registry_auth: [
+          expect.objectContaining({
+            username: expect.stringMatching(/^\$\{data\.aws_ecr_authorization_token\..*\.user_name\}$/),
+            password: expect.stringMatching(/^\$\{data\.aws_ecr_authorization_token\..*\.password\}$/),
+            address: expect.stringMatching(/proxy_endpoint/),
+          }),
+        ],
+      });
     });
   });
 
@@ -160,8 +169,8 @@ describe("ContainerImage", () => {
   ])("takes a %j image as given, with no Docker provider", (source, uri) => {
     const { json, image } = synth(source);
     expect(image.imageUri).toBe(uri);
-    expect(json.provider?.docker).toBeUndefined();
-    expect(json.resource?.docker_image).toBeUndefined();
+    expect(json).not.toHaveProvider(DockerProvider);
+    expect(json).not.toHaveResource(Image);
   });
 
   it("refuses a Dockerfile outside the build context", () => {

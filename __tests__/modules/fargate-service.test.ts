@@ -1,21 +1,18 @@
-import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
-import { type App, TerraformStack, Testing } from "cdktf";
+import { AppautoscalingPolicy } from "@cdktf/provider-aws/lib/appautoscaling-policy";
+import { AppautoscalingTarget } from "@cdktf/provider-aws/lib/appautoscaling-target";
+import { EcsService } from "@cdktf/provider-aws/lib/ecs-service";
+import { EcsTaskDefinition } from "@cdktf/provider-aws/lib/ecs-task-definition";
+import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
+import { Testing } from "cdktf";
+import type { Construct } from "constructs";
 import { FargateService, type FargateServiceProps } from "../../modules/fargate-service";
 import { ServiceRole } from "../../modules/service-role";
-import { decodeJsonencode } from "./jsonencode";
+import { type ContainerDefinition, containerDefinitions, onlyResource, resourcesOf } from "../tf-json";
 
-type Resources = Record<string, Record<string, Record<string, unknown>>>;
-
-function newStack(): TerraformStack {
-  const stack = new TerraformStack(Testing.app() as App, "test");
-  new AwsProvider(stack, "aws", { region: "us-east-1" });
-  return stack;
-}
-
-function roles(stack: TerraformStack) {
+function roles(scope: Construct) {
   return {
-    executionRole: new ServiceRole(stack, "execution", { name: "execution", assumedBy: "ecs-tasks.amazonaws.com" }),
-    taskRole: new ServiceRole(stack, "task", { name: "task", assumedBy: "ecs-tasks.amazonaws.com" }),
+    executionRole: new ServiceRole(scope, "execution", { name: "execution", assumedBy: "ecs-tasks.amazonaws.com" }),
+    taskRole: new ServiceRole(scope, "task", { name: "task", assumedBy: "ecs-tasks.amazonaws.com" }),
   };
 }
 
@@ -29,121 +26,112 @@ const BASE: Omit<FargateServiceProps, "executionRole" | "taskRole"> = {
   securityGroupIds: ["sg-tasks"],
 };
 
-function synth(build: (stack: TerraformStack) => void): Resources {
-  const stack = newStack();
-  build(stack);
-  return (JSON.parse(Testing.synth(stack)) as { resource: Resources }).resource;
-}
-
-function only<T = Record<string, unknown>>(resources: Resources, type: string): T {
-  const all = Object.values(resources[type] ?? {});
-  expect(all).toHaveLength(1);
-  return all[0] as T;
-}
+/** A service with its own two roles, with `props` over BASE, synthesized alone. */
+const synthService = (props: Partial<FargateServiceProps> = {}): string =>
+  Testing.synthScope((scope) => new FargateService(scope, "svc", { ...BASE, ...roles(scope), ...props }));
 
 describe("FargateService", () => {
   describe("sizes", () => {
     it("refuses a cpu/memory pair Fargate does not run, naming both props and listing the valid memory", () => {
-      const stack = newStack();
-      expect(() => new FargateService(stack, "svc", { ...BASE, ...roles(stack), cpu: 512, memoryMiB: 3000 })).toThrow(
+      expect(() => synthService({ cpu: 512, memoryMiB: 3000 })).toThrow(
         "app-web: cpu 512 / memoryMiB 3000: memory 3000 is not valid with cpu 512 (expected 1024, 2048, 3072 or 4096)",
       );
     });
 
     it("refuses a cpu that is not a Fargate size", () => {
-      const stack = newStack();
-      expect(() => new FargateService(stack, "svc", { ...BASE, ...roles(stack), cpu: 300, memoryMiB: 1024 })).toThrow(
+      expect(() => synthService({ cpu: 300, memoryMiB: 1024 })).toThrow(
         /cpu 300 is not a Fargate size \(expected 256, 512, 1024/,
       );
     });
 
     it("writes the task size as Fargate strings and pins the platform", () => {
-      const r = synth((s) => new FargateService(s, "svc", { ...BASE, ...roles(s), cpu: 1024, memoryMiB: 3072 }));
-      expect(only(r, "aws_ecs_task_definition")).toMatchObject({
+      const json = synthService({ cpu: 1024, memoryMiB: 3072 });
+      expect(json).toHaveResourceWithProperties(EcsTaskDefinition, {
         cpu: "1024",
         memory: "3072",
         network_mode: "awsvpc",
         requires_compatibilities: ["FARGATE"],
         runtime_platform: { operating_system_family: "LINUX", cpu_architecture: "X86_64" },
       });
+      expect(resourcesOf(json, EcsTaskDefinition)).toHaveLength(1);
     });
   });
 
   describe("roles", () => {
     it("refuses one role as both execution and task role", () => {
-      const stack = newStack();
-      const role = new ServiceRole(stack, "role", { name: "r", assumedBy: "ecs-tasks.amazonaws.com" });
-      expect(() => new FargateService(stack, "svc", { ...BASE, executionRole: role, taskRole: role })).toThrow(
-        /executionRole and taskRole are the same role; set sharedRoleAllowed/,
-      );
-      expect(
-        () =>
-          new FargateService(newStack(), "svc", {
-            ...BASE,
-            executionRole: "arn:aws:iam::123456789012:role/LabRole",
-            taskRole: "arn:aws:iam::123456789012:role/LabRole",
-          }),
+      expect(() =>
+        Testing.synthScope((scope) => {
+          const role = new ServiceRole(scope, "role", { name: "r", assumedBy: "ecs-tasks.amazonaws.com" });
+          new FargateService(scope, "svc", { ...BASE, executionRole: role, taskRole: role });
+        }),
+      ).toThrow(/executionRole and taskRole are the same role; set sharedRoleAllowed/);
+      expect(() =>
+        Testing.synthScope(
+          (scope) =>
+            new FargateService(scope, "svc", {
+              ...BASE,
+              executionRole: "arn:aws:iam::123456789012:role/LabRole",
+              taskRole: "arn:aws:iam::123456789012:role/LabRole",
+            }),
+        ),
       ).toThrow(/same role/);
     });
 
     it("accepts one role for both when the environment says it must (sharedRoleAllowed)", () => {
-      const r = synth((s) => {
-        const role = new ServiceRole(s, "lab", {
+      const json = Testing.synthScope((scope) => {
+        const role = new ServiceRole(scope, "lab", {
           name: "LabRole",
           assumedBy: "ecs-tasks.amazonaws.com",
           existingRoleName: "LabRole",
         });
-        new FargateService(s, "svc", { ...BASE, executionRole: role, taskRole: role, sharedRoleAllowed: true });
+        new FargateService(scope, "svc", { ...BASE, executionRole: role, taskRole: role, sharedRoleAllowed: true });
       });
-      const td = only(r, "aws_ecs_task_definition");
+      const td = onlyResource(json, EcsTaskDefinition);
       expect(td.execution_role_arn).toMatch(/^\$\{data\.aws_iam_role\.lab_existing_[0-9A-F]+\.arn\}$/);
       expect(td.task_role_arn).toBe(td.execution_role_arn);
-      expect(r.aws_iam_role).toBeUndefined();
+      expect(json).not.toHaveResource(IamRole);
     });
 
     it("takes roles as ServiceRole constructs or ARNs", () => {
-      const r = synth(
-        (s) =>
-          new FargateService(s, "svc", {
+      const json = Testing.synthScope(
+        (scope) =>
+          new FargateService(scope, "svc", {
             ...BASE,
-            executionRole: new ServiceRole(s, "exec", { name: "exec", assumedBy: "ecs-tasks.amazonaws.com" }),
+            executionRole: new ServiceRole(scope, "exec", { name: "exec", assumedBy: "ecs-tasks.amazonaws.com" }),
             taskRole: "arn:aws:iam::123456789012:role/task",
           }),
       );
-      const td = only(r, "aws_ecs_task_definition");
-      expect(td.execution_role_arn).toMatch(/^\$\{aws_iam_role\.exec_role_.*\.arn\}$/);
-      expect(td.task_role_arn).toBe("arn:aws:iam::123456789012:role/task");
+      expect(json).toHaveResourceWithProperties(EcsTaskDefinition, {
+        execution_role_arn: expect.stringMatching(/^\$\{aws_iam_role\.exec_role_.*\.arn\}$/),
+        task_role_arn: "arn:aws:iam::123456789012:role/task",
+      });
     });
   });
 
   describe("the container definitions", () => {
-    let definitions: Record<string, unknown>[];
-    let taskDefinition: Record<string, unknown>;
+    let definitions: ContainerDefinition[];
+    let json: string;
     beforeAll(() => {
-      const r = synth(
-        (s) =>
-          new FargateService(s, "svc", {
-            ...BASE,
-            ...roles(s),
-            containers: {
-              name: "web",
-              image: "repo/app@sha256:abc",
-              command: ["webserver"],
-              port: 8080,
-              environment: { ZED: "last", ALPHA: "first" },
-              secrets: { DB_URL: "arn:aws:ssm:us-east-1:123456789012:parameter/app/db-url" },
-              healthCheck: { command: "curl -f http://localhost:8080/health || exit 1", startPeriodSeconds: 60 },
-              streamPrefix: "webserver",
-            },
-            efsVolumes: [{ name: "dags", fileSystemId: "fs-1", accessPointId: "fsap-1", containerPath: "/opt/airflow/dags" }],
-          }),
-      );
-      taskDefinition = only(r, "aws_ecs_task_definition");
-      definitions = decodeJsonencode(taskDefinition.container_definitions as string) as Record<string, unknown>[];
+      json = synthService({
+        containers: {
+          name: "web",
+          image: "repo/app@sha256:abc",
+          command: ["webserver"],
+          port: 8080,
+          environment: { ZED: "last", ALPHA: "first" },
+          secrets: { DB_URL: "arn:aws:ssm:us-east-1:123456789012:parameter/app/db-url" },
+          healthCheck: { command: "curl -f http://localhost:8080/health || exit 1", startPeriodSeconds: 60 },
+          streamPrefix: "webserver",
+        },
+        efsVolumes: [{ name: "dags", fileSystemId: "fs-1", accessPointId: "fsap-1", containerPath: "/opt/airflow/dags" }],
+      });
+      definitions = containerDefinitions(onlyResource(json, EcsTaskDefinition));
     });
 
     it("are built with jsonencode so references resolve at apply time", () => {
-      expect(taskDefinition.container_definitions).toMatch(/^\$\{jsonencode\(/);
+      expect(json).toHaveResourceWithProperties(EcsTaskDefinition, {
+        container_definitions: expect.stringMatching(/^\$\{jsonencode\(/),
+      });
     });
 
     it("pass plain variables as sorted environment pairs and secrets as valueFrom ARNs", () => {
@@ -179,88 +167,86 @@ describe("FargateService", () => {
 
     it("mount EFS through its access point, encrypted in transit and authorized by IAM", () => {
       expect(definitions[0].mountPoints).toEqual([{ sourceVolume: "dags", containerPath: "/opt/airflow/dags", readOnly: false }]);
-      expect(taskDefinition.volume).toEqual([
-        {
-          name: "dags",
-          efs_volume_configuration: {
-            file_system_id: "fs-1",
-            transit_encryption: "ENABLED",
-            authorization_config: { access_point_id: "fsap-1", iam: "ENABLED" },
+      expect(json).toHaveResourceWithProperties(EcsTaskDefinition, {
+        volume: [
+          {
+            name: "dags",
+            efs_volume_configuration: {
+              file_system_id: "fs-1",
+              transit_encryption: "ENABLED",
+              authorization_config: { access_point_id: "fsap-1", iam: "ENABLED" },
+            },
           },
-        },
-      ]);
+        ],
+      });
     });
   });
 
   it("refuses a variable that is both plain and secret", () => {
-    const stack = newStack();
-    expect(
-      () =>
-        new FargateService(stack, "svc", {
-          ...BASE,
-          ...roles(stack),
-          containers: { name: "web", image: "i", environment: { TOKEN: "x" }, secrets: { TOKEN: "arn" } },
-        }),
+    expect(() =>
+      synthService({ containers: { name: "web", image: "i", environment: { TOKEN: "x" }, secrets: { TOKEN: "arn" } } }),
     ).toThrow(/TOKEN is in both environment and secrets/);
   });
 
   describe("the service", () => {
-    let service: Record<string, unknown>;
-    let r: Resources;
+    let json: string;
     beforeAll(() => {
-      r = synth(
-        (s) =>
-          new FargateService(s, "svc", {
-            ...BASE,
-            ...roles(s),
-            capacityProvider: "FARGATE_SPOT",
-            platformVersion: "1.4.0",
-            minimumHealthyPercent: 0,
-            maximumPercent: 100,
-          }),
-      );
-      service = only(r, "aws_ecs_service");
+      json = synthService({
+        capacityProvider: "FARGATE_SPOT",
+        platformVersion: "1.4.0",
+        minimumHealthyPercent: 0,
+        maximumPercent: 100,
+      });
     });
 
     it("rolls a failing deployment back with the circuit breaker", () => {
-      expect(service.deployment_circuit_breaker).toEqual({ enable: true, rollback: true });
-      expect(service).toMatchObject({ deployment_minimum_healthy_percent: 0, deployment_maximum_percent: 100 });
+      expect(json).toHaveResourceWithProperties(EcsService, {
+        deployment_circuit_breaker: { enable: true, rollback: true },
+        deployment_minimum_healthy_percent: 0,
+        deployment_maximum_percent: 100,
+      });
+      expect(resourcesOf(json, EcsService)).toHaveLength(1);
     });
 
     it("uses a capacity provider strategy and therefore no launch type", () => {
-      expect(service.capacity_provider_strategy).toEqual([{ capacity_provider: "FARGATE_SPOT", weight: 1, base: 0 }]);
-      expect(service).not.toHaveProperty("launch_type");
-      expect(service.platform_version).toBe("1.4.0");
+      expect(json).toHaveResourceWithProperties(EcsService, {
+        capacity_provider_strategy: [{ capacity_provider: "FARGATE_SPOT", weight: 1, base: 0 }],
+        platform_version: "1.4.0",
+      });
+      expect(json).not.toHaveResourceWithProperties(EcsService, { launch_type: expect.anything() });
     });
 
     it("propagates tags from the service and keeps ECS Exec off", () => {
-      expect(service).toMatchObject({ propagate_tags: "SERVICE", enable_execute_command: false, desired_count: 1 });
+      expect(json).toHaveResourceWithProperties(EcsService, {
+        propagate_tags: "SERVICE",
+        enable_execute_command: false,
+        desired_count: 1,
+      });
     });
 
     it("runs in the given subnets without a public IP unless asked", () => {
-      expect(service.network_configuration).toEqual({
-        subnets: ["subnet-a", "subnet-b"],
-        security_groups: ["sg-tasks"],
-        assign_public_ip: false,
+      expect(json).toHaveResourceWithProperties(EcsService, {
+        network_configuration: { subnets: ["subnet-a", "subnet-b"], security_groups: ["sg-tasks"], assign_public_ip: false },
       });
     });
 
     it("has no load balancer, grace period or autoscaling unless asked", () => {
-      expect(service).not.toHaveProperty("load_balancer");
-      expect(service).not.toHaveProperty("health_check_grace_period_seconds");
-      expect(r.aws_appautoscaling_target).toBeUndefined();
-      expect(service).not.toHaveProperty("lifecycle");
+      expect(json).toHaveResource(EcsService);
+      for (const property of ["load_balancer", "health_check_grace_period_seconds", "lifecycle"]) {
+        expect(json).not.toHaveResourceWithProperties(EcsService, { [property]: expect.anything() });
+      }
+      expect(json).not.toHaveResource(AppautoscalingTarget);
     });
   });
 
   describe("with a target group and autoscaling", () => {
-    let r: Resources;
-    let svc: FargateService;
+    let json: string;
+    let svc: FargateService | undefined;
     beforeAll(() => {
-      r = synth((s) => {
-        svc = new FargateService(s, "svc", {
+      json = Testing.synthScope((scope) => {
+        svc = new FargateService(scope, "svc", {
           ...BASE,
-          ...roles(s),
+          ...roles(scope),
           loadBalancer: {
             targetGroupArn: "arn:tg",
             containerName: "web",
@@ -280,26 +266,28 @@ describe("FargateService", () => {
     });
 
     it("attaches the container to the target group with a health check grace period", () => {
-      expect(only(r, "aws_ecs_service")).toMatchObject({
+      expect(json).toHaveResourceWithProperties(EcsService, {
         load_balancer: [{ target_group_arn: "arn:tg", container_name: "web", container_port: 8080 }],
         health_check_grace_period_seconds: 120,
       });
+      expect(resourcesOf(json, EcsService)).toHaveLength(1);
     });
 
     it("leaves the desired count to Application Auto Scaling", () => {
-      expect(only(r, "aws_ecs_service").lifecycle).toEqual({ ignore_changes: ["desired_count"] });
-      expect(only(r, "aws_appautoscaling_target")).toMatchObject({
+      expect(json).toHaveResourceWithProperties(EcsService, { lifecycle: { ignore_changes: ["desired_count"] } });
+      expect(json).toHaveResourceWithProperties(AppautoscalingTarget, {
         service_namespace: "ecs",
         scalable_dimension: "ecs:service:DesiredCount",
         min_capacity: 1,
         max_capacity: 4,
       });
-      expect(svc.scalableTarget).toBeDefined();
+      expect(resourcesOf(json, AppautoscalingTarget)).toHaveLength(1);
+      expect(svc?.scalableTarget).toBeDefined();
     });
 
     it("tracks average CPU and memory with the given cooldowns", () => {
-      const policies = Object.values(r.aws_appautoscaling_policy).map((p) => p.target_tracking_scaling_policy_configuration);
-      expect(policies).toEqual([
+      // Both policies, in order: the set as a whole is beyond the matchers.
+      expect(resourcesOf(json, AppautoscalingPolicy).map((p) => p.target_tracking_scaling_policy_configuration)).toEqual([
         {
           target_value: 70,
           predefined_metric_specification: { predefined_metric_type: "ECSServiceAverageCPUUtilization" },
@@ -317,9 +305,6 @@ describe("FargateService", () => {
   });
 
   it("refuses a deployment configuration that cannot replace a task", () => {
-    const stack = newStack();
-    expect(
-      () => new FargateService(stack, "svc", { ...BASE, ...roles(stack), minimumHealthyPercent: 100, maximumPercent: 100 }),
-    ).toThrow(/leave no room for a deployment/);
+    expect(() => synthService({ minimumHealthyPercent: 100, maximumPercent: 100 })).toThrow(/leave no room for a deployment/);
   });
 });

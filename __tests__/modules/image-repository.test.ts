@@ -1,42 +1,43 @@
-import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
-import { type App, TerraformStack, Testing } from "cdktf";
+import { EcrLifecyclePolicy } from "@cdktf/provider-aws/lib/ecr-lifecycle-policy";
+import { EcrRepository } from "@cdktf/provider-aws/lib/ecr-repository";
+import { EcsCluster } from "@cdktf/provider-aws/lib/ecs-cluster";
+import { EcsClusterCapacityProviders } from "@cdktf/provider-aws/lib/ecs-cluster-capacity-providers";
+import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
+import { Testing } from "cdktf";
 import { FargateCluster } from "../../modules/fargate-cluster";
 import { ImageRepository } from "../../modules/image-repository";
 import { ServiceRole } from "../../modules/service-role";
-import { decodeJsonencode } from "./jsonencode";
-
-type Resources = Record<string, Record<string, Record<string, any>>>;
+import { policyStatements, resourcesOf } from "../tf-json";
 
 describe("ImageRepository and FargateCluster", () => {
-  let resources: Resources;
+  let json: string;
   beforeAll(() => {
-    const stack = new TerraformStack(Testing.app() as App, "test");
-    new AwsProvider(stack, "aws", { region: "us-east-1" });
-    const repository = new ImageRepository(stack, "repository", { name: "app", keptImages: 5, forceDelete: false });
-    new ServiceRole(stack, "puller", {
-      name: "puller",
-      assumedBy: "ecs-tasks.amazonaws.com",
-      statements: repository.pullStatements(),
+    json = Testing.synthScope((scope) => {
+      const repository = new ImageRepository(scope, "repository", { name: "app", keptImages: 5, forceDelete: false });
+      new ServiceRole(scope, "puller", {
+        name: "puller",
+        assumedBy: "ecs-tasks.amazonaws.com",
+        statements: repository.pullStatements(),
+      });
+      new FargateCluster(scope, "cluster", { name: "app" });
     });
-    new FargateCluster(stack, "cluster", { name: "app" });
-    resources = (JSON.parse(Testing.synth(stack)) as { resource: Resources }).resource;
   });
 
   it("keeps tags immutable except latest, scans on push and encrypts", () => {
-    expect(Object.values(resources.aws_ecr_repository)).toEqual([
-      expect.objectContaining({
-        name: "app",
-        image_tag_mutability: "IMMUTABLE_WITH_EXCLUSION",
-        image_tag_mutability_exclusion_filter: [{ filter: "latest", filter_type: "WILDCARD" }],
-        image_scanning_configuration: { scan_on_push: true },
-        encryption_configuration: [{ encryption_type: "AES256" }],
-        force_delete: false,
-      }),
-    ]);
+    expect(json).toHaveResourceWithProperties(EcrRepository, {
+      name: "app",
+      image_tag_mutability: "IMMUTABLE_WITH_EXCLUSION",
+      image_tag_mutability_exclusion_filter: [{ filter: "latest", filter_type: "WILDCARD" }],
+      image_scanning_configuration: { scan_on_push: true },
+      encryption_configuration: [{ encryption_type: "AES256" }],
+      force_delete: false,
+    });
+    expect(resourcesOf(json, EcrRepository)).toHaveLength(1);
   });
 
   it("expires all but the newest images", () => {
-    const [lifecycle] = Object.values(resources.aws_ecr_lifecycle_policy);
+    const [lifecycle] = resourcesOf(json, EcrLifecyclePolicy);
+    // The lifecycle policy is a JSON string, which the matchers compare whole.
     expect(JSON.parse(lifecycle.policy).rules[0].selection).toEqual({
       tagStatus: "any",
       countType: "imageCountMoreThan",
@@ -45,9 +46,8 @@ describe("ImageRepository and FargateCluster", () => {
   });
 
   it("grants a pull on this repository only, with the registry-wide token the one wildcard", () => {
-    const [policy] = Object.values(resources.aws_iam_role_policy);
-    const statements = (decodeJsonencode(policy.policy) as { Statement: { Action: string[]; Resource: string[] }[] }).Statement;
-    expect(statements.map((s) => [s.Action, s.Resource])).toEqual([
+    const [policy] = resourcesOf(json, IamRolePolicy);
+    expect(policyStatements(policy.policy).map((s) => [s.Action, s.Resource])).toEqual([
       [["ecr:GetAuthorizationToken"], ["*"]],
       [
         ["ecr:BatchCheckLayerAvailability", "ecr:GetDownloadUrlForLayer", "ecr:BatchGetImage"],
@@ -57,14 +57,15 @@ describe("ImageRepository and FargateCluster", () => {
   });
 
   it("offers FARGATE and FARGATE_SPOT, FARGATE by default, without Container Insights", () => {
-    expect(Object.values(resources.aws_ecs_cluster)).toEqual([
-      expect.objectContaining({ name: "app", setting: [{ name: "containerInsights", value: "disabled" }] }),
-    ]);
-    expect(Object.values(resources.aws_ecs_cluster_capacity_providers)).toEqual([
-      expect.objectContaining({
-        capacity_providers: ["FARGATE", "FARGATE_SPOT"],
-        default_capacity_provider_strategy: [{ capacity_provider: "FARGATE", weight: 1, base: 0 }],
-      }),
-    ]);
+    expect(json).toHaveResourceWithProperties(EcsCluster, {
+      name: "app",
+      setting: [{ name: "containerInsights", value: "disabled" }],
+    });
+    expect(resourcesOf(json, EcsCluster)).toHaveLength(1);
+    expect(json).toHaveResourceWithProperties(EcsClusterCapacityProviders, {
+      capacity_providers: ["FARGATE", "FARGATE_SPOT"],
+      default_capacity_provider_strategy: [{ capacity_provider: "FARGATE", weight: 1, base: 0 }],
+    });
+    expect(resourcesOf(json, EcsClusterCapacityProviders)).toHaveLength(1);
   });
 });

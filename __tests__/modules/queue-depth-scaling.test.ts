@@ -1,7 +1,8 @@
+import { AppautoscalingPolicy } from "@cdktf/provider-aws/lib/appautoscaling-policy";
+import { CloudwatchMetricAlarm } from "@cdktf/provider-aws/lib/cloudwatch-metric-alarm";
 import { Testing } from "cdktf";
 import { QueueDepthScaling, type QueueDepthScalingProps, scaleOutSteps } from "../../modules/queue-depth-scaling";
-
-type Resource = Record<string, any>;
+import { onlyResource, type Resource } from "../tf-json";
 
 const target = { serviceNamespace: "ecs", resourceId: "service/cluster/worker", scalableDimension: "ecs:service:DesiredCount" };
 const base: QueueDepthScalingProps = {
@@ -15,12 +16,12 @@ const base: QueueDepthScalingProps = {
 };
 
 function synth(props: QueueDepthScalingProps) {
-  const json = JSON.parse(Testing.synthScope((scope) => new QueueDepthScaling(scope, "scaling", props)));
-  const byName = <T extends string>(type: string, key: T) =>
-    Object.fromEntries(Object.values<Resource>(json.resource[type]).map((r) => [r[key], r]));
+  const json = Testing.synthScope((scope) => new QueueDepthScaling(scope, "scaling", props));
   return {
-    policies: byName("aws_appautoscaling_policy", "name"),
-    alarms: byName("aws_cloudwatch_metric_alarm", "alarm_name"),
+    json,
+    /** The alarm and the policy as data, for the simulation below. */
+    alarm: (name: string) => onlyResource(json, CloudwatchMetricAlarm, "alarm_name", name),
+    policy: (name: string) => onlyResource(json, AppautoscalingPolicy, "name", name),
   };
 }
 
@@ -48,14 +49,15 @@ describe("QueueDepthScaling", () => {
   });
 
   it("adds one task per backlogPerTask waiting messages, up to maxCapacity - minCapacity at once", () => {
-    const alarm = scaling.alarms["worker-queue-backlog"];
-    const policy = scaling.policies["worker-queue-backlog-scale-out"];
+    const alarm = scaling.alarm("worker-queue-backlog");
+    const policy = scaling.policy("worker-queue-backlog-scale-out");
     const added = [0, 1, 2, 3, 4, 5, 6, 7, 50].map((visible) => adjustmentFor(alarm, policy, visible));
     expect(added).toEqual([undefined, undefined, 1, 1, 2, 2, 3, 3, 3]);
   });
 
   it("scales out on the visible messages only, after two minutes, never on missing data, with ChangeInCapacity", () => {
-    expect(scaling.alarms["worker-queue-backlog"]).toMatchObject({
+    expect(scaling.json).toHaveResourceWithProperties(CloudwatchMetricAlarm, {
+      alarm_name: "worker-queue-backlog",
       namespace: "AWS/SQS",
       metric_name: "ApproximateNumberOfMessagesVisible",
       dimensions: { QueueName: "jobs" },
@@ -68,7 +70,8 @@ describe("QueueDepthScaling", () => {
       treat_missing_data: "notBreaching",
       alarm_actions: [expect.stringMatching(/^\$\{aws_appautoscaling_policy\.scaling_scale-out_\w+\.arn\}$/)],
     });
-    expect(scaling.policies["worker-queue-backlog-scale-out"]).toMatchObject({
+    expect(scaling.json).toHaveResourceWithProperties(AppautoscalingPolicy, {
+      name: "worker-queue-backlog-scale-out",
       policy_type: "StepScaling",
       service_namespace: "ecs",
       resource_id: "service/cluster/worker",
@@ -87,72 +90,93 @@ describe("QueueDepthScaling", () => {
   });
 
   it("scales in to minCapacity only after ten minutes with nothing waiting and nothing in flight", () => {
-    const alarm = scaling.alarms["worker-queue-idle"];
-    expect(alarm).toMatchObject({
+    expect(scaling.json).toHaveResourceWithProperties(CloudwatchMetricAlarm, {
+      alarm_name: "worker-queue-idle",
       evaluation_periods: 10,
       datapoints_to_alarm: 10,
       comparison_operator: "LessThanThreshold",
       threshold: 0.5,
       treat_missing_data: "notBreaching",
       alarm_actions: [expect.stringMatching(/^\$\{aws_appautoscaling_policy\.scaling_scale-in_\w+\.arn\}$/)],
-    });
-    expect(alarm.metric_query).toEqual([
-      {
-        id: "visible",
-        return_data: false,
-        metric: {
-          namespace: "AWS/SQS",
-          metric_name: "ApproximateNumberOfMessagesVisible",
-          dimensions: { QueueName: "jobs" },
-          stat: "Maximum",
-          period: 60,
+      metric_query: [
+        {
+          id: "visible",
+          return_data: false,
+          metric: {
+            namespace: "AWS/SQS",
+            metric_name: "ApproximateNumberOfMessagesVisible",
+            dimensions: { QueueName: "jobs" },
+            stat: "Maximum",
+            period: 60,
+          },
         },
-      },
-      {
-        id: "inFlight",
-        return_data: false,
-        metric: {
-          namespace: "AWS/SQS",
-          metric_name: "ApproximateNumberOfMessagesNotVisible",
-          dimensions: { QueueName: "jobs" },
-          stat: "Maximum",
-          period: 60,
+        {
+          id: "inFlight",
+          return_data: false,
+          metric: {
+            namespace: "AWS/SQS",
+            metric_name: "ApproximateNumberOfMessagesNotVisible",
+            dimensions: { QueueName: "jobs" },
+            stat: "Maximum",
+            period: 60,
+          },
         },
-      },
-      { id: "pending", expression: "visible + inFlight", label: "Messages waiting or in flight", return_data: true },
-    ]);
-    expect(alarm.metric_name).toBeUndefined();
-    expect(scaling.policies["worker-queue-idle-scale-in"].step_scaling_policy_configuration).toEqual({
-      adjustment_type: "ExactCapacity",
-      cooldown: 60,
-      metric_aggregation_type: "Maximum",
-      step_adjustment: [{ metric_interval_upper_bound: "0", scaling_adjustment: 1 }],
+        { id: "pending", expression: "visible + inFlight", label: "Messages waiting or in flight", return_data: true },
+      ],
     });
-    const policy = scaling.policies["worker-queue-idle-scale-in"];
+    expect(scaling.json).not.toHaveResourceWithProperties(CloudwatchMetricAlarm, {
+      alarm_name: "worker-queue-idle",
+      metric_name: expect.anything(),
+    });
+    expect(scaling.json).toHaveResourceWithProperties(AppautoscalingPolicy, {
+      name: "worker-queue-idle-scale-in",
+      step_scaling_policy_configuration: {
+        adjustment_type: "ExactCapacity",
+        cooldown: 60,
+        metric_aggregation_type: "Maximum",
+        step_adjustment: [{ metric_interval_upper_bound: "0", scaling_adjustment: 1 }],
+      },
+    });
+    const [alarm, policy] = [scaling.alarm("worker-queue-idle"), scaling.policy("worker-queue-idle-scale-in")];
     // One job in flight (or one waiting) keeps every task.
     expect([0, 1, 2].map((pending) => adjustmentFor(alarm, policy, pending))).toEqual([1, undefined, undefined]);
   });
 
   it("takes its evaluation windows and cooldown from the props", () => {
     const custom = synth({ ...base, cooldownSeconds: 120, scaleOutMinutes: 3, scaleInIdleMinutes: 15 });
-    expect(custom.alarms["worker-queue-backlog"].evaluation_periods).toBe(3);
-    expect(custom.alarms["worker-queue-idle"].datapoints_to_alarm).toBe(15);
-    expect(custom.policies["worker-queue-backlog-scale-out"].step_scaling_policy_configuration.cooldown).toBe(120);
+    expect(custom.json).toHaveResourceWithProperties(CloudwatchMetricAlarm, {
+      alarm_name: "worker-queue-backlog",
+      evaluation_periods: 3,
+    });
+    expect(custom.json).toHaveResourceWithProperties(CloudwatchMetricAlarm, {
+      alarm_name: "worker-queue-idle",
+      datapoints_to_alarm: 15,
+    });
+    expect(custom.json).toHaveResourceWithProperties(AppautoscalingPolicy, {
+      name: "worker-queue-backlog-scale-out",
+      step_scaling_policy_configuration: expect.objectContaining({ cooldown: 120 }),
+    });
   });
 
   it("uses a 300 s cooldown unless told otherwise", () => {
     const defaults = synth({ ...base, cooldownSeconds: undefined });
-    expect(defaults.policies["worker-queue-idle-scale-in"].step_scaling_policy_configuration.cooldown).toBe(300);
+    expect(defaults.json).toHaveResourceWithProperties(AppautoscalingPolicy, {
+      name: "worker-queue-idle-scale-in",
+      step_scaling_policy_configuration: expect.objectContaining({ cooldown: 300 }),
+    });
   });
 
   it("keeps one step when the bounds leave no room, and scales a service with minCapacity 0 back to 0", () => {
     expect(scaleOutSteps(2, 2, 3)).toEqual([{ fromMessages: 3, addTasks: 1 }]);
     const toZero = synth({ ...base, minCapacity: 0, maxCapacity: 2, backlogPerTask: 1 });
-    expect(toZero.policies["worker-queue-idle-scale-in"].step_scaling_policy_configuration.step_adjustment).toEqual([
-      { metric_interval_upper_bound: "0", scaling_adjustment: 0 },
-    ]);
-    const alarm = toZero.alarms["worker-queue-backlog"];
-    const policy = toZero.policies["worker-queue-backlog-scale-out"];
+    expect(toZero.json).toHaveResourceWithProperties(AppautoscalingPolicy, {
+      name: "worker-queue-idle-scale-in",
+      step_scaling_policy_configuration: expect.objectContaining({
+        step_adjustment: [{ metric_interval_upper_bound: "0", scaling_adjustment: 0 }],
+      }),
+    });
+    const alarm = toZero.alarm("worker-queue-backlog");
+    const policy = toZero.policy("worker-queue-backlog-scale-out");
     expect([0, 1, 2, 3].map((v) => adjustmentFor(alarm, policy, v))).toEqual([undefined, 1, 2, 2]);
   });
 

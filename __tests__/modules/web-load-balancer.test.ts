@@ -1,8 +1,9 @@
-import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
-import { type App, TerraformStack, Testing } from "cdktf";
+import { Lb } from "@cdktf/provider-aws/lib/lb";
+import { LbListener } from "@cdktf/provider-aws/lib/lb-listener";
+import { LbTargetGroup } from "@cdktf/provider-aws/lib/lb-target-group";
+import { Testing } from "cdktf";
 import { TLS_POLICY, WebLoadBalancer, type WebLoadBalancerProps } from "../../modules/web-load-balancer";
-
-type Resources = Record<string, Record<string, Record<string, unknown>>>;
+import { resourcesOf } from "../tf-json";
 
 const PROPS: WebLoadBalancerProps = {
   name: "app",
@@ -16,62 +17,58 @@ const PROPS: WebLoadBalancerProps = {
   stickinessSeconds: 86400,
 };
 
-function synth(props: WebLoadBalancerProps): { resources: Resources; lb: WebLoadBalancer } {
-  const stack = new TerraformStack(Testing.app() as App, "test");
-  new AwsProvider(stack, "aws", { region: "us-east-1" });
-  const lb = new WebLoadBalancer(stack, "lb", props);
-  return { resources: (JSON.parse(Testing.synth(stack)) as { resource: Resources }).resource, lb };
+function synth(props: WebLoadBalancerProps): { json: string; lb: WebLoadBalancer } {
+  let lb: WebLoadBalancer | undefined;
+  const json = Testing.synthScope((scope) => {
+    lb = new WebLoadBalancer(scope, "lb", props);
+  });
+  return { json, lb: lb as WebLoadBalancer };
 }
-
-const listeners = (r: Resources) => Object.values(r.aws_lb_listener);
 
 describe("WebLoadBalancer", () => {
   describe("without a certificate", () => {
-    const { resources, lb } = synth(PROPS);
+    const { json, lb } = synth(PROPS);
 
     it("is internet-facing in the given subnets and drops invalid header fields", () => {
-      expect(Object.values(resources.aws_lb)).toEqual([
-        expect.objectContaining({
-          name: "app",
-          load_balancer_type: "application",
-          internal: false,
-          subnets: ["subnet-a", "subnet-b"],
-          security_groups: ["sg-alb"],
-          drop_invalid_header_fields: true,
-          enable_deletion_protection: false,
-        }),
-      ]);
+      expect(json).toHaveResourceWithProperties(Lb, {
+        name: "app",
+        load_balancer_type: "application",
+        internal: false,
+        subnets: ["subnet-a", "subnet-b"],
+        security_groups: ["sg-alb"],
+        drop_invalid_header_fields: true,
+        enable_deletion_protection: false,
+      });
+      expect(resourcesOf(json, Lb)).toHaveLength(1);
     });
 
     it("checks the targets' health by IP on the target port, with stickiness", () => {
-      expect(Object.values(resources.aws_lb_target_group)).toEqual([
-        expect.objectContaining({
-          name: "app-tg",
-          target_type: "ip",
-          port: 8080,
-          protocol: "HTTP",
-          vpc_id: "vpc-1",
-          health_check: expect.objectContaining({
-            path: "/health",
-            interval: 30,
-            timeout: 10,
-            healthy_threshold: 2,
-            unhealthy_threshold: 3,
-            matcher: "200",
-          }),
-          stickiness: { type: "lb_cookie", enabled: true, cookie_duration: 86400 },
+      expect(json).toHaveResourceWithProperties(LbTargetGroup, {
+        name: "app-tg",
+        target_type: "ip",
+        port: 8080,
+        protocol: "HTTP",
+        vpc_id: "vpc-1",
+        health_check: expect.objectContaining({
+          path: "/health",
+          interval: 30,
+          timeout: 10,
+          healthy_threshold: 2,
+          unhealthy_threshold: 3,
+          matcher: "200",
         }),
-      ]);
+        stickiness: { type: "lb_cookie", enabled: true, cookie_duration: 86400 },
+      });
+      expect(resourcesOf(json, LbTargetGroup)).toHaveLength(1);
     });
 
     it("forwards HTTP to the target group and has no HTTPS listener", () => {
-      expect(listeners(resources)).toEqual([
-        expect.objectContaining({
-          port: 80,
-          protocol: "HTTP",
-          default_action: [{ type: "forward", target_group_arn: expect.stringContaining("aws_lb_target_group.") }],
-        }),
-      ]);
+      expect(json).toHaveResourceWithProperties(LbListener, {
+        port: 80,
+        protocol: "HTTP",
+        default_action: [{ type: "forward", target_group_arn: expect.stringContaining("aws_lb_target_group.") }],
+      });
+      expect(resourcesOf(json, LbListener)).toHaveLength(1);
     });
 
     it("exposes an http:// URL", () => {
@@ -81,26 +78,22 @@ describe("WebLoadBalancer", () => {
 
   describe("with a certificate", () => {
     const certificateArn = "arn:aws:acm:us-east-1:123456789012:certificate/abc-123";
-    const { resources, lb } = synth({ ...PROPS, certificateArn });
+    const { json, lb } = synth({ ...PROPS, certificateArn });
 
     it("forwards HTTPS with the TLS 1.3 policy and redirects HTTP to it", () => {
-      expect(listeners(resources)).toEqual(
-        expect.arrayContaining([
-          expect.objectContaining({
-            port: 443,
-            protocol: "HTTPS",
-            ssl_policy: TLS_POLICY,
-            certificate_arn: certificateArn,
-            default_action: [expect.objectContaining({ type: "forward" })],
-          }),
-          expect.objectContaining({
-            port: 80,
-            protocol: "HTTP",
-            default_action: [{ type: "redirect", redirect: { protocol: "HTTPS", port: "443", status_code: "HTTP_301" } }],
-          }),
-        ]),
-      );
-      expect(listeners(resources)).toHaveLength(2);
+      expect(json).toHaveResourceWithProperties(LbListener, {
+        port: 443,
+        protocol: "HTTPS",
+        ssl_policy: TLS_POLICY,
+        certificate_arn: certificateArn,
+        default_action: [expect.objectContaining({ type: "forward" })],
+      });
+      expect(json).toHaveResourceWithProperties(LbListener, {
+        port: 80,
+        protocol: "HTTP",
+        default_action: [{ type: "redirect", redirect: { protocol: "HTTPS", port: "443", status_code: "HTTP_301" } }],
+      });
+      expect(resourcesOf(json, LbListener)).toHaveLength(2);
       expect(TLS_POLICY).toBe("ELBSecurityPolicy-TLS13-1-2-2021-06");
     });
 
@@ -117,7 +110,8 @@ describe("WebLoadBalancer", () => {
   });
 
   it("turns stickiness off without a duration", () => {
-    const { resources } = synth({ ...PROPS, stickinessSeconds: undefined });
-    expect(Object.values(resources.aws_lb_target_group)[0].stickiness).toEqual({ type: "lb_cookie", enabled: false });
+    expect(synth({ ...PROPS, stickinessSeconds: undefined }).json).toHaveResourceWithProperties(LbTargetGroup, {
+      stickiness: { type: "lb_cookie", enabled: false },
+    });
   });
 });

@@ -1,15 +1,43 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { AppautoscalingPolicy } from "@cdktf/provider-aws/lib/appautoscaling-policy";
+import { AppautoscalingTarget } from "@cdktf/provider-aws/lib/appautoscaling-target";
+import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
+import { CloudwatchMetricAlarm } from "@cdktf/provider-aws/lib/cloudwatch-metric-alarm";
+import { DataAwsIamRole } from "@cdktf/provider-aws/lib/data-aws-iam-role";
+import { EcrLifecyclePolicy } from "@cdktf/provider-aws/lib/ecr-lifecycle-policy";
+import { EcrRepository } from "@cdktf/provider-aws/lib/ecr-repository";
+import { EcsCluster } from "@cdktf/provider-aws/lib/ecs-cluster";
+import { EcsClusterCapacityProviders } from "@cdktf/provider-aws/lib/ecs-cluster-capacity-providers";
+import { EcsService } from "@cdktf/provider-aws/lib/ecs-service";
+import { EcsTaskDefinition } from "@cdktf/provider-aws/lib/ecs-task-definition";
+import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
+import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
+import { IamRolePolicyAttachment } from "@cdktf/provider-aws/lib/iam-role-policy-attachment";
+import { Lb } from "@cdktf/provider-aws/lib/lb";
+import { LbListener } from "@cdktf/provider-aws/lib/lb-listener";
+import { LbTargetGroup } from "@cdktf/provider-aws/lib/lb-target-group";
+import { SnsTopicSubscription } from "@cdktf/provider-aws/lib/sns-topic-subscription";
+import { Image } from "@cdktf/provider-docker/lib/image";
 import { type App, Testing } from "cdktf";
-import { loadConfig } from "../../config/load";
+import { loadConfigOnLine } from "../../config/load";
 import type { Config, EnvironmentName } from "../../config/schema";
 import { AIRFLOW_LOG_GROUP, AirflowStack, METRICS_NAMESPACE } from "../../stacks/airflow-stack";
 import type { AirflowDataOutputs } from "../../stacks/data-outputs";
 import { NetworkStack } from "../../stacks/network-stack";
 import { PORTS } from "../../stacks/ports";
-import type { TfJson } from "../helpers";
 import { synthEnvironment } from "../helpers";
-import { decodeJsonencode } from "../modules/jsonencode";
+import {
+  containerOf,
+  dataSourcesOf,
+  decodeJsonencode,
+  environmentOf,
+  onlyResource,
+  parseStack,
+  policyStatements,
+  resourcesOf,
+  secretsOf,
+} from "../tf-json";
 
 const ARN = "arn:aws:ssm:us-east-1:123456789012:parameter/alerta-utec-airflow";
 /** What the data stack gives, as plain strings so that assertions can name them. */
@@ -62,97 +90,53 @@ const CONTRACT_VARIABLES = [
     .flatMap((line) => [...(line.split("|")[1] ?? "").matchAll(/`([A-Z][A-Z0-9_]+)`/g)].map((m) => m[1])),
 ];
 
-type Resource = Record<string, unknown>;
-type ContainerDefinition = {
-  name: string;
-  image: string;
-  command: string[];
-  portMappings: { containerPort: number }[];
-  environment: { name: string; value: string }[];
-  secrets: { name: string; valueFrom: string }[];
-  mountPoints: { sourceVolume: string; containerPath: string }[];
-  logConfiguration: { logDriver: string; options: Record<string, string> };
-  healthCheck?: Record<string, unknown>;
-  readonlyRootFilesystem: boolean;
-};
-type Statement = { Sid: string; Action: string[]; Resource: string[]; Condition?: Record<string, Record<string, unknown>> };
-
-function synthAirflow(config: Config): TfJson {
+function synthAirflow(config: Config): string {
   const app = Testing.app() as App;
   const network = new NetworkStack(app, "network", { config });
   new AirflowStack(app, "airflow", { config, network: network.outputs, data: DATA });
   app.synth();
-  return JSON.parse(readFileSync(join(app.outdir, "stacks", "airflow", "cdk.tf.json"), "utf8")) as TfJson;
+  return readFileSync(join(app.outdir, "stacks", "airflow", "cdk.tf.json"), "utf8");
 }
 
 interface Synthesized {
   readonly config: Config;
-  readonly json: TfJson;
-  readonly resources: (type: string) => Resource[];
-  readonly taskDefinition: (family: string) => Resource;
-  readonly container: (family: string) => ContainerDefinition;
-  readonly service: (name: string) => Resource;
-  readonly statements: () => Statement[];
+  /** The airflow stack's synthesized JSON, for cdktf's matchers and tf-json's readers. */
+  readonly json: string;
 }
 
 function synthesize(environment: EnvironmentName, edit?: (config: Config) => void): Synthesized {
-  const config = loadConfig(environment);
+  // This file checks the 2.8 line in every environment (production runs 3.3: airflow3-stack.test.ts).
+  const config = loadConfigOnLine(environment, "2.8");
   edit?.(config);
-  const json = synthAirflow(config);
-  const resources = (type: string) => Object.values(json.resource?.[type] ?? {});
-  const taskDefinition = (family: string) => {
-    const found = resources("aws_ecs_task_definition").filter((t) => t.family === family);
-    expect(found).toHaveLength(1);
-    return found[0];
-  };
-  return {
-    config,
-    json,
-    resources,
-    taskDefinition,
-    container: (family) => {
-      const definitions = decodeJsonencode(taskDefinition(family).container_definitions as string) as ContainerDefinition[];
-      expect(definitions).toHaveLength(1);
-      return definitions[0];
-    },
-    service: (name) => {
-      const found = resources("aws_ecs_service").filter((s) => s.name === name);
-      expect(found).toHaveLength(1);
-      return found[0];
-    },
-    statements: () =>
-      resources("aws_iam_role_policy").flatMap(
-        (p) => (decodeJsonencode(p.policy as string) as { Statement: Statement[] }).Statement,
-      ),
-  };
+  return { config, json: synthAirflow(config) };
 }
 
 const WEBSERVER = "alerta-utec-airflow-webserver";
 const SCHEDULER = "alerta-utec-airflow-scheduler";
-const env = (c: ContainerDefinition) => Object.fromEntries(c.environment.map((e) => [e.name, e.value]));
-const secrets = (c: ContainerDefinition) => Object.fromEntries(c.secrets.map((s) => [s.name, s.valueFrom]));
 
 describe.each(["hackathon", "learner-lab", "production"] as const)("AirflowStack in %s", (environment) => {
   let s: Synthesized;
+  let json: string;
   beforeAll(() => {
     s = synthesize(environment);
+    json = s.json;
   });
 
   describe("the image and its repository", () => {
     it("scans on push, encrypts with AES256 and keeps timestamp tags immutable, only latest moving", () => {
-      expect(s.resources("aws_ecr_repository")).toEqual([
-        expect.objectContaining({
-          name: "alerta-utec-airflow",
-          image_scanning_configuration: { scan_on_push: true },
-          encryption_configuration: [{ encryption_type: "AES256" }],
-          image_tag_mutability: "IMMUTABLE_WITH_EXCLUSION",
-          image_tag_mutability_exclusion_filter: [{ filter: "latest", filter_type: "WILDCARD" }],
-        }),
-      ]);
+      expect(json).toHaveResourceWithProperties(EcrRepository, {
+        name: "alerta-utec-airflow",
+        image_scanning_configuration: { scan_on_push: true },
+        encryption_configuration: [{ encryption_type: "AES256" }],
+        image_tag_mutability: "IMMUTABLE_WITH_EXCLUSION",
+        image_tag_mutability_exclusion_filter: [{ filter: "latest", filter_type: "WILDCARD" }],
+      });
+      expect(resourcesOf(json, EcrRepository)).toHaveLength(1);
     });
 
     it("keeps the last 5 images", () => {
-      const [lifecycle] = s.resources("aws_ecr_lifecycle_policy");
+      const [lifecycle] = resourcesOf(json, EcrLifecyclePolicy);
+      // The lifecycle policy is a JSON string, which the matchers compare whole.
       expect(JSON.parse(lifecycle.policy as string).rules).toEqual([
         expect.objectContaining({
           selection: { tagStatus: "any", countType: "imageCountMoreThan", countNumber: 5 },
@@ -163,11 +147,12 @@ describe.each(["hackathon", "learner-lab", "production"] as const)("AirflowStack
 
     it("builds docker/airflow/Dockerfile from the repository root and runs the pushed digest", () => {
       expect(s.config.airflow.image).toEqual({ source: "build", context: ".", dockerfile: "docker/airflow/Dockerfile" });
-      expect(s.resources("docker_image")).toEqual([
-        expect.objectContaining({ build: expect.objectContaining({ dockerfile: "docker/airflow/Dockerfile" }) }),
-      ]);
+      expect(json).toHaveResourceWithProperties(Image, {
+        build: expect.objectContaining({ dockerfile: "docker/airflow/Dockerfile" }),
+      });
+      expect(resourcesOf(json, Image)).toHaveLength(1);
       for (const family of [WEBSERVER, SCHEDULER]) {
-        expect(s.container(family).image).toMatch(
+        expect(containerOf(json, family).image).toMatch(
           /^\$\{aws_ecr_repository\.repository_\w+\.repository_url\}@\$\{docker_registry_image\..*\.sha256_digest\}$/,
         );
       }
@@ -175,33 +160,40 @@ describe.each(["hackathon", "learner-lab", "production"] as const)("AirflowStack
   });
 
   it("runs a cluster with FARGATE and FARGATE_SPOT and no Container Insights", () => {
-    expect(s.resources("aws_ecs_cluster")).toEqual([
-      expect.objectContaining({ name: "alerta-utec-airflow", setting: [{ name: "containerInsights", value: "disabled" }] }),
-    ]);
-    expect(s.resources("aws_ecs_cluster_capacity_providers")).toEqual([
-      expect.objectContaining({ capacity_providers: ["FARGATE", "FARGATE_SPOT"] }),
-    ]);
+    expect(json).toHaveResourceWithProperties(EcsCluster, {
+      name: "alerta-utec-airflow",
+      setting: [{ name: "containerInsights", value: "disabled" }],
+    });
+    expect(resourcesOf(json, EcsCluster)).toHaveLength(1);
+    expect(json).toHaveResourceWithProperties(EcsClusterCapacityProviders, { capacity_providers: ["FARGATE", "FARGATE_SPOT"] });
+    expect(resourcesOf(json, EcsClusterCapacityProviders)).toHaveLength(1);
   });
 
   it("logs to /ecs/alerta-utec-airflow for the configured days", () => {
     expect(AIRFLOW_LOG_GROUP).toBe("/ecs/alerta-utec-airflow");
-    expect(s.resources("aws_cloudwatch_log_group")).toEqual([
-      expect.objectContaining({ name: AIRFLOW_LOG_GROUP, retention_in_days: s.config.airflow.logRetentionDays }),
-    ]);
+    expect(json).toHaveResourceWithProperties(CloudwatchLogGroup, {
+      name: AIRFLOW_LOG_GROUP,
+      retention_in_days: s.config.airflow.logRetentionDays,
+    });
+    expect(resourcesOf(json, CloudwatchLogGroup)).toHaveLength(1);
   });
 
   describe("the webserver", () => {
     it("is sized from config and serves port 8080 with the webserver command", () => {
       const { webserver } = s.config.airflow;
-      expect(s.taskDefinition(WEBSERVER)).toMatchObject({ cpu: String(webserver.cpu), memory: String(webserver.memoryMiB) });
-      const c = s.container(WEBSERVER);
+      expect(json).toHaveResourceWithProperties(EcsTaskDefinition, {
+        family: WEBSERVER,
+        cpu: String(webserver.cpu),
+        memory: String(webserver.memoryMiB),
+      });
+      const c = containerOf(json, WEBSERVER);
       expect(c.command).toEqual(["webserver"]);
       expect(c.portMappings).toEqual([{ containerPort: PORTS.airflowWebserver, hostPort: 8080, protocol: "tcp" }]);
       expect(c.logConfiguration.options["awslogs-stream-prefix"]).toBe("webserver");
     });
 
     it("checks its own health with curl on /health (30 s, 10 s, 3 retries, 60 s start)", () => {
-      expect(s.container(WEBSERVER).healthCheck).toEqual({
+      expect(containerOf(json, WEBSERVER).healthCheck).toEqual({
         command: ["CMD-SHELL", "curl -f http://localhost:8080/health || exit 1"],
         interval: 30,
         timeout: 10,
@@ -211,28 +203,32 @@ describe.each(["hackathon", "learner-lab", "production"] as const)("AirflowStack
     });
 
     it("runs on the configured capacity provider behind the target group", () => {
-      const service = s.service(WEBSERVER);
-      expect(service.capacity_provider_strategy).toEqual([
-        { capacity_provider: s.config.airflow.webserver.capacityProvider, weight: 1, base: 0 },
-      ]);
-      expect(service).not.toHaveProperty("launch_type");
-      expect(service.load_balancer).toEqual([
-        { target_group_arn: expect.stringContaining("aws_lb_target_group."), container_name: "webserver", container_port: 8080 },
-      ]);
-      expect(service.deployment_circuit_breaker).toEqual({ enable: true, rollback: true });
-      expect(service.platform_version).toBe(s.config.fargatePlatformVersion);
+      expect(json).toHaveResourceWithProperties(EcsService, {
+        name: WEBSERVER,
+        capacity_provider_strategy: [{ capacity_provider: s.config.airflow.webserver.capacityProvider, weight: 1, base: 0 }],
+        load_balancer: [
+          {
+            target_group_arn: expect.stringContaining("aws_lb_target_group."),
+            container_name: "webserver",
+            container_port: 8080,
+          },
+        ],
+        deployment_circuit_breaker: { enable: true, rollback: true },
+        platform_version: s.config.fargatePlatformVersion,
+      });
+      expect(json).not.toHaveResourceWithProperties(EcsService, { name: WEBSERVER, launch_type: expect.anything() });
     });
 
     it("scales on CPU and memory targets within the configured bounds", () => {
       const scaling = s.config.airflow.webserver.autoscaling;
-      const targets = s.resources("aws_appautoscaling_target");
-      expect(targets).toEqual([
-        expect.objectContaining({ min_capacity: scaling.minCapacity, max_capacity: scaling.maxCapacity }),
-      ]);
-      expect(targets[0].resource_id).toMatch(
-        /^service\/\$\{aws_ecs_cluster\.cluster_\w+\.name\}\/\$\{aws_ecs_service\.webserver_/,
-      );
-      expect(s.resources("aws_appautoscaling_policy").map((p) => p.target_tracking_scaling_policy_configuration)).toEqual([
+      expect(json).toHaveResourceWithProperties(AppautoscalingTarget, {
+        min_capacity: scaling.minCapacity,
+        max_capacity: scaling.maxCapacity,
+        resource_id: expect.stringMatching(/^service\/\$\{aws_ecs_cluster\.cluster_\w+\.name\}\/\$\{aws_ecs_service\.webserver_/),
+      });
+      expect(resourcesOf(json, AppautoscalingTarget)).toHaveLength(1);
+      // Both policies, in order: the set as a whole is beyond the matchers.
+      expect(resourcesOf(json, AppautoscalingPolicy).map((p) => p.target_tracking_scaling_policy_configuration)).toEqual([
         expect.objectContaining({
           target_value: 70,
           predefined_metric_specification: { predefined_metric_type: "ECSServiceAverageCPUUtilization" },
@@ -244,50 +240,54 @@ describe.each(["hackathon", "learner-lab", "production"] as const)("AirflowStack
           predefined_metric_specification: { predefined_metric_type: "ECSServiceAverageMemoryUtilization" },
         }),
       ]);
-      expect(s.service(WEBSERVER).desired_count).toBe(scaling.minCapacity);
+      expect(json).toHaveResourceWithProperties(EcsService, { name: WEBSERVER, desired_count: scaling.minCapacity });
     });
   });
 
   describe("the scheduler", () => {
     it("runs the scheduler command, sized from config", () => {
       const { scheduler } = s.config.airflow;
-      expect(s.taskDefinition(SCHEDULER)).toMatchObject({ cpu: String(scheduler.cpu), memory: String(scheduler.memoryMiB) });
-      const c = s.container(SCHEDULER);
+      expect(json).toHaveResourceWithProperties(EcsTaskDefinition, {
+        family: SCHEDULER,
+        cpu: String(scheduler.cpu),
+        memory: String(scheduler.memoryMiB),
+      });
+      const c = containerOf(json, SCHEDULER);
       expect(c.command).toEqual(["scheduler"]);
       expect(c.portMappings).toEqual([]);
       expect(c.logConfiguration.options["awslogs-stream-prefix"]).toBe("scheduler");
     });
 
     it("is exactly one task, never autoscaled, and never overlaps with another during a deployment", () => {
-      const service = s.service(SCHEDULER);
-      expect(service).toMatchObject({
+      expect(json).toHaveResourceWithProperties(EcsService, {
+        name: SCHEDULER,
         desired_count: 1,
         deployment_minimum_healthy_percent: 0,
         deployment_maximum_percent: 100,
         deployment_circuit_breaker: { enable: true, rollback: true },
       });
-      expect(service).not.toHaveProperty("lifecycle");
-      expect(service).not.toHaveProperty("load_balancer");
-      for (const target of s.resources("aws_appautoscaling_target")) {
-        expect(target.resource_id).not.toContain("scheduler");
-      }
+      expect(json).not.toHaveResourceWithProperties(EcsService, { name: SCHEDULER, lifecycle: expect.anything() });
+      expect(json).not.toHaveResourceWithProperties(EcsService, { name: SCHEDULER, load_balancer: expect.anything() });
+      expect(json).not.toHaveResourceWithProperties(AppautoscalingTarget, { resource_id: expect.stringContaining("scheduler") });
     });
 
     it("runs on the configured capacity provider", () => {
-      expect(s.service(SCHEDULER).capacity_provider_strategy).toEqual([
-        { capacity_provider: s.config.airflow.scheduler.capacityProvider, weight: 1, base: 0 },
-      ]);
+      expect(json).toHaveResourceWithProperties(EcsService, {
+        name: SCHEDULER,
+        capacity_provider_strategy: [{ capacity_provider: s.config.airflow.scheduler.capacityProvider, weight: 1, base: 0 }],
+      });
     });
   });
 
   describe("both containers", () => {
     it.each([WEBSERVER, SCHEDULER])("%s mounts the dags and logs access points over TLS with IAM", (family) => {
-      expect(s.container(family).mountPoints).toEqual([
+      expect(containerOf(json, family).mountPoints).toEqual([
         { sourceVolume: "dags", containerPath: "/opt/airflow/dags", readOnly: false },
         { sourceVolume: "logs", containerPath: "/opt/airflow/logs", readOnly: false },
       ]);
-      expect(s.taskDefinition(family).volume).toEqual(
-        ["dags", "logs"].map((name) => ({
+      expect(json).toHaveResourceWithProperties(EcsTaskDefinition, {
+        family,
+        volume: ["dags", "logs"].map((name) => ({
           name,
           efs_volume_configuration: {
             file_system_id: DATA.efs.fileSystemId,
@@ -295,12 +295,12 @@ describe.each(["hackathon", "learner-lab", "production"] as const)("AirflowStack
             authorization_config: { access_point_id: `fsap-${name}`, iam: "ENABLED" },
           },
         })),
-      );
+      });
     });
 
     it.each([WEBSERVER, SCHEDULER])("%s gets every variable of docs/CONTRACTS.md from the data outputs", (family) => {
       expect(CONTRACT_VARIABLES).toHaveLength(11);
-      const vars = env(s.container(family));
+      const vars = environmentOf(containerOf(json, family));
       for (const name of CONTRACT_VARIABLES) expect(vars).toHaveProperty(name);
       expect(vars).toMatchObject({
         AIRFLOW_HOME: "/opt/airflow",
@@ -320,13 +320,14 @@ describe.each(["hackathon", "learner-lab", "production"] as const)("AirflowStack
     });
 
     it("migrates the database from the webserver only, which also creates the admin user", () => {
-      expect(env(s.container(WEBSERVER))).toMatchObject({
+      expect(environmentOf(containerOf(json, WEBSERVER))).toMatchObject({
         AIRFLOW_DB_MIGRATE: "true",
         AIRFLOW_ADMIN_USERNAME: "admin",
         AIRFLOW_ADMIN_EMAIL: s.config.airflow.adminEmail,
       });
-      expect(env(s.container(SCHEDULER)).AIRFLOW_DB_MIGRATE).toBe("false");
-      expect(env(s.container(SCHEDULER))).not.toHaveProperty("AIRFLOW_ADMIN_EMAIL");
+      const scheduler = environmentOf(containerOf(json, SCHEDULER));
+      expect(scheduler.AIRFLOW_DB_MIGRATE).toBe("false");
+      expect(scheduler).not.toHaveProperty("AIRFLOW_ADMIN_EMAIL");
     });
 
     it("receive the database URL, the secret key and (webserver only) the admin password as ECS secrets", () => {
@@ -334,14 +335,16 @@ describe.each(["hackathon", "learner-lab", "production"] as const)("AirflowStack
         AIRFLOW__DATABASE__SQL_ALCHEMY_CONN: DATA.secrets.sqlAlchemyConn.arn,
         AIRFLOW__WEBSERVER__SECRET_KEY: DATA.secrets.webserverSecretKey.arn,
       };
-      expect(secrets(s.container(WEBSERVER))).toEqual({ ...common, AIRFLOW_ADMIN_PASSWORD: DATA.secrets.adminPassword.arn });
-      expect(secrets(s.container(SCHEDULER))).toEqual(common);
+      expect(secretsOf(containerOf(json, WEBSERVER))).toEqual({
+        ...common,
+        AIRFLOW_ADMIN_PASSWORD: DATA.secrets.adminPassword.arn,
+      });
+      expect(secretsOf(containerOf(json, SCHEDULER))).toEqual(common);
     });
 
     it.each([WEBSERVER, SCHEDULER])("%s carries no secret in its plain environment", (family) => {
-      const c = s.container(family);
       const secretNames = /SECRET|PASSWORD|KEY|CONN|TOKEN|CREDENTIAL/;
-      for (const { name, value } of c.environment) {
+      for (const { name, value } of containerOf(json, family).environment) {
         expect(name).not.toMatch(secretNames);
         expect(value).not.toMatch(/:\/\/[^/\s:@]+:[^@\s]+@/); // URL with a password
         expect(value).not.toMatch(/^(AKIA|ASIA)[A-Z0-9]{16}$/); // access key id
@@ -350,83 +353,91 @@ describe.each(["hackathon", "learner-lab", "production"] as const)("AirflowStack
     });
 
     it.each([WEBSERVER, SCHEDULER])("%s keeps a writable root file system, which Airflow needs", (family) => {
-      expect(s.container(family).readonlyRootFilesystem).toBe(false);
+      expect(containerOf(json, family).readonlyRootFilesystem).toBe(false);
     });
   });
 
   it("places the tasks per config.airflow.taskSubnets, with a public IP only in public subnets", () => {
     const isPublic = s.config.airflow.taskSubnets === "public";
+    const subnet = expect.stringContaining(isPublic ? "aws_subnetpublic-" : "aws_subnetprivate-");
+    expect(resourcesOf(json, EcsService)).toHaveLength(2);
     for (const name of [WEBSERVER, SCHEDULER]) {
-      const network = s.service(name).network_configuration as {
-        subnets: string[];
-        assign_public_ip: boolean;
-        security_groups: string[];
-      };
-      expect(network.assign_public_ip).toBe(isPublic);
-      for (const subnet of network.subnets) expect(subnet).toContain(isPublic ? "aws_subnetpublic-" : "aws_subnetprivate-");
-      expect(network.security_groups).toEqual([expect.stringContaining("airflow-tasks")]);
+      expect(json).toHaveResourceWithProperties(EcsService, {
+        name,
+        network_configuration: {
+          subnets: [subnet, subnet],
+          assign_public_ip: isPublic,
+          security_groups: [expect.stringContaining("airflow-tasks")],
+        },
+      });
     }
   });
 
   describe("the load balancer", () => {
     it("is internet-facing in the public subnets behind the airflow-alb group", () => {
-      const [alb] = s.resources("aws_lb");
-      expect(alb).toMatchObject({ internal: false, load_balancer_type: "application", drop_invalid_header_fields: true });
-      expect(alb.security_groups).toEqual([expect.stringContaining("airflow-alb")]);
-      for (const subnet of alb.subnets as string[]) expect(subnet).toContain("aws_subnetpublic-");
+      const publicSubnet = expect.stringContaining("aws_subnetpublic-");
+      expect(json).toHaveResourceWithProperties(Lb, {
+        internal: false,
+        load_balancer_type: "application",
+        drop_invalid_header_fields: true,
+        security_groups: [expect.stringContaining("airflow-alb")],
+        subnets: [publicSubnet, publicSubnet],
+      });
     });
 
     it("checks /health on 8080 by IP every 30 s and keeps sessions sticky for a day", () => {
-      expect(s.resources("aws_lb_target_group")).toEqual([
-        expect.objectContaining({
-          port: 8080,
-          target_type: "ip",
-          protocol: "HTTP",
-          health_check: expect.objectContaining({
-            path: "/health",
-            interval: 30,
-            timeout: 10,
-            healthy_threshold: 2,
-            unhealthy_threshold: 3,
-          }),
-          stickiness: { type: "lb_cookie", enabled: true, cookie_duration: 86400 },
+      expect(json).toHaveResourceWithProperties(LbTargetGroup, {
+        port: 8080,
+        target_type: "ip",
+        protocol: "HTTP",
+        health_check: expect.objectContaining({
+          path: "/health",
+          interval: 30,
+          timeout: 10,
+          healthy_threshold: 2,
+          unhealthy_threshold: 3,
         }),
-      ]);
+        stickiness: { type: "lb_cookie", enabled: true, cookie_duration: 86400 },
+      });
+      expect(resourcesOf(json, LbTargetGroup)).toHaveLength(1);
     });
 
     it("forwards HTTP:80 without a certificate", () => {
       expect(s.config.airflow.certificateArn).toBeUndefined();
-      expect(s.resources("aws_lb_listener")).toEqual([
-        expect.objectContaining({ port: 80, protocol: "HTTP", default_action: [expect.objectContaining({ type: "forward" })] }),
-      ]);
+      expect(json).toHaveResourceWithProperties(LbListener, {
+        port: 80,
+        protocol: "HTTP",
+        default_action: [expect.objectContaining({ type: "forward" })],
+      });
+      expect(resourcesOf(json, LbListener)).toHaveLength(1);
     });
 
     it("outputs airflow_url", () => {
-      expect(s.json.output?.airflow_url.value).toMatch(/^http:\/\/\$\{aws_lb\..*\.dns_name\}$/);
+      // Outputs are beyond the matchers, which look at resources, data sources and providers.
+      expect(parseStack(json).output?.airflow_url.value).toMatch(/^http:\/\/\$\{aws_lb\..*\.dns_name\}$/);
     });
   });
 
   describe("alarms", () => {
-    const alarm = (suffix: string) => {
-      const found = s.resources("aws_cloudwatch_metric_alarm").filter((a) => a.alarm_name === `alerta-utec-airflow-${suffix}`);
-      expect(found).toHaveLength(1);
-      return found[0];
-    };
+    const alarm = (suffix: string, properties: Record<string, unknown>) =>
+      expect(json).toHaveResourceWithProperties(CloudwatchMetricAlarm, {
+        alarm_name: `alerta-utec-airflow-${suffix}`,
+        ...properties,
+      });
 
     it("notify the alarm topic, subscribed by e-mail only where config.alarmEmail is set", () => {
-      const alarms = s.resources("aws_cloudwatch_metric_alarm");
+      const alarms = resourcesOf(json, CloudwatchMetricAlarm);
       expect(alarms).toHaveLength(4);
-      for (const a of alarms) {
-        expect(a.alarm_actions).toEqual([expect.stringContaining("aws_sns_topic.alarms_topic")]);
-        expect(a.ok_actions).toEqual(a.alarm_actions);
-      }
-      const subscriptions = s.resources("aws_sns_topic_subscription");
-      if (s.config.alarmEmail) expect(subscriptions).toEqual([expect.objectContaining({ endpoint: s.config.alarmEmail })]);
-      else expect(subscriptions).toEqual([]);
+      const topic = expect.stringContaining("aws_sns_topic.alarms_topic");
+      for (const a of alarms) expect(a).toMatchObject({ alarm_actions: [topic], ok_actions: a.alarm_actions });
+      if (s.config.alarmEmail) {
+        expect(json).toHaveResourceWithProperties(SnsTopicSubscription, { endpoint: s.config.alarmEmail });
+        expect(resourcesOf(json, SnsTopicSubscription)).toHaveLength(1);
+      } else expect(json).not.toHaveResource(SnsTopicSubscription);
     });
 
     it("fire when no webserver target is healthy for 5 minutes", () => {
-      expect(alarm("no-healthy-webserver")).toMatchObject({
+      alarm("no-healthy-webserver", {
         namespace: "AWS/ApplicationELB",
         metric_name: "HealthyHostCount",
         statistic: "Minimum",
@@ -438,37 +449,36 @@ describe.each(["hackathon", "learner-lab", "production"] as const)("AirflowStack
     });
 
     it("fire on 5XX from the load balancer and from the webserver", () => {
-      expect(alarm("alb-5xx")).toMatchObject({ metric_name: "HTTPCode_ELB_5XX_Count", treat_missing_data: "notBreaching" });
-      expect(alarm("webserver-5xx")).toMatchObject({
-        metric_name: "HTTPCode_Target_5XX_Count",
-        treat_missing_data: "notBreaching",
-      });
+      alarm("alb-5xx", { metric_name: "HTTPCode_ELB_5XX_Count", treat_missing_data: "notBreaching" });
+      alarm("webserver-5xx", { metric_name: "HTTPCode_Target_5XX_Count", treat_missing_data: "notBreaching" });
     });
 
     it("fire when the scheduler stops running, without Container Insights", () => {
-      const a = alarm("scheduler-not-running");
-      expect(a).toMatchObject({
+      alarm("scheduler-not-running", {
         namespace: "AWS/ECS",
         metric_name: "CPUUtilization",
         statistic: "SampleCount",
         comparison_operator: "LessThanThreshold",
         threshold: 1,
         treat_missing_data: "breaching",
+        dimensions: expect.objectContaining({ ServiceName: expect.stringMatching(/aws_ecs_service\.scheduler_/) }),
       });
-      expect((a.dimensions as Record<string, string>).ServiceName).toMatch(/aws_ecs_service\.scheduler_/);
     });
   });
 
   describe("IAM", () => {
+    const statements = () => resourcesOf(json, IamRolePolicy).flatMap((p) => policyStatements(p.policy));
+
     if (environment === "learner-lab") {
       it("creates no IAM resource and runs every task as the existing LabRole", () => {
-        const iamTypes = Object.keys(s.json.resource ?? {}).filter((type) => type.startsWith("aws_iam_"));
+        const iamTypes = Object.keys(parseStack(json).resource ?? {}).filter((type) => type.startsWith("aws_iam_"));
         expect(iamTypes).toEqual([]);
-        const roles = Object.values(s.json.data?.aws_iam_role ?? {});
-        expect(roles).toEqual([expect.objectContaining({ name: "LabRole" })]);
+        expect(json).toHaveDataSourceWithProperties(DataAwsIamRole, { name: "LabRole" });
+        expect(dataSourcesOf(json, DataAwsIamRole)).toHaveLength(1);
+        const labRole = expect.stringMatching(/^\$\{data\.aws_iam_role\..*\.arn\}$/);
         for (const family of [WEBSERVER, SCHEDULER]) {
-          const td = s.taskDefinition(family);
-          expect(td.execution_role_arn).toMatch(/^\$\{data\.aws_iam_role\..*\.arn\}$/);
+          expect(json).toHaveResourceWithProperties(EcsTaskDefinition, { family, execution_role_arn: labRole });
+          const td = onlyResource(json, EcsTaskDefinition, "family", family);
           expect(td.task_role_arn).toBe(td.execution_role_arn);
         }
       });
@@ -476,18 +486,19 @@ describe.each(["hackathon", "learner-lab", "production"] as const)("AirflowStack
     }
 
     it("gives each task a role of its own, separate from the execution role", () => {
-      expect(s.resources("aws_iam_role").map((r) => r.name)).toEqual([
+      const roles = resourcesOf(json, IamRole);
+      expect(roles.map((r) => r.name)).toEqual([
         "alerta-utec-airflow-execution",
         "alerta-utec-airflow-scheduler-task",
         "alerta-utec-airflow-webserver-task",
       ]);
-      for (const role of s.resources("aws_iam_role")) {
+      for (const role of roles) {
         expect(decodeJsonencode(role.assume_role_policy as string)).toEqual({
           Version: "2012-10-17",
           Statement: [{ Effect: "Allow", Principal: { Service: "ecs-tasks.amazonaws.com" }, Action: "sts:AssumeRole" }],
         });
       }
-      expect(s.resources("aws_iam_role_policy_attachment")).toEqual([]);
+      expect(json).not.toHaveResource(IamRolePolicyAttachment);
     });
 
     it("grants exactly the listed statements", () => {
@@ -500,11 +511,7 @@ describe.each(["hackathon", "learner-lab", "production"] as const)("AirflowStack
           StringEquals: { "elasticfilesystem:AccessPointArn": [DATA.efs.dagsAccessPointArn, DATA.efs.logsAccessPointArn] },
         },
       };
-      const byRole = Object.fromEntries(
-        s
-          .resources("aws_iam_role_policy")
-          .map((p) => [p.name, (decodeJsonencode(p.policy as string) as { Statement: unknown[] }).Statement]),
-      );
+      const byRole = Object.fromEntries(resourcesOf(json, IamRolePolicy).map((p) => [p.name, policyStatements(p.policy)]));
       expect(byRole).toEqual({
         "alerta-utec-airflow-execution-policy": [
           { Sid: "EcrAuthorizationToken", Effect: "Allow", Action: ["ecr:GetAuthorizationToken"], Resource: ["*"] },
@@ -568,83 +575,80 @@ describe.each(["hackathon", "learner-lab", "production"] as const)("AirflowStack
     });
 
     it("uses Resource * only where AWS allows nothing narrower: the ECR token and PutMetricData", () => {
-      const wildcard = s
-        .statements()
+      const wildcard = statements()
         .filter((st) => st.Resource.some((r) => r === "*" || r.endsWith(":*:*")))
         .map((st) => st.Sid);
       expect(wildcard.sort()).toEqual(["EcrAuthorizationToken", "PutIncidentMetrics"]);
-      expect(s.statements().every((st) => st.Action.every((a) => !a.includes("*")))).toBe(true);
+      expect(statements().every((st) => st.Action.every((a) => !a.includes("*")))).toBe(true);
     });
 
     it("uses one namespace constant for the DAGs' variable and the PutMetricData condition", () => {
-      const put = s.statements().find((st) => st.Sid === "PutIncidentMetrics");
-      expect(put?.Condition?.StringEquals["cloudwatch:namespace"]).toBe(env(s.container(SCHEDULER)).METRICS_NAMESPACE);
+      const put = statements().find((st) => st.Sid === "PutIncidentMetrics");
+      expect(put?.Condition?.StringEquals["cloudwatch:namespace"]).toBe(
+        environmentOf(containerOf(json, SCHEDULER)).METRICS_NAMESPACE,
+      );
     });
 
     it("starts no task before the roles' policies exist", () => {
       for (const name of [WEBSERVER, SCHEDULER]) {
-        expect(s.service(name).depends_on).toEqual(
-          expect.arrayContaining([expect.stringMatching(/^aws_iam_role_policy\.roles_execution-role_/)]),
-        );
+        expect(json).toHaveResourceWithProperties(EcsService, {
+          name,
+          depends_on: expect.arrayContaining([expect.stringMatching(/^aws_iam_role_policy\.roles_execution-role_/)]),
+        });
       }
     });
 
     it("grants no ECS Exec (ssmmessages), since execute command is off", () => {
       expect(
-        s
-          .statements()
+        statements()
           .flatMap((st) => st.Action)
           .filter((a) => a.startsWith("ssmmessages:")),
       ).toEqual([]);
-      for (const name of [WEBSERVER, SCHEDULER]) expect(s.service(name).enable_execute_command).toBe(false);
+      for (const name of [WEBSERVER, SCHEDULER]) {
+        expect(json).toHaveResourceWithProperties(EcsService, { name, enable_execute_command: false });
+      }
     });
   });
 });
 
 describe("AirflowStack with a certificate", () => {
   const certificateArn = "arn:aws:acm:us-east-1:123456789012:certificate/0a1b2c3d";
-  let s: Synthesized;
+  let json: string;
   beforeAll(() => {
-    s = synthesize("hackathon", (config) => {
+    json = synthesize("hackathon", (config) => {
       config.airflow.certificateArn = certificateArn;
-    });
+    }).json;
   });
 
   it("serves HTTPS with the TLS 1.3 policy and redirects HTTP to it", () => {
-    const listeners = s.resources("aws_lb_listener");
-    expect(listeners).toHaveLength(2);
-    expect(listeners).toEqual(
-      expect.arrayContaining([
-        expect.objectContaining({
-          port: 443,
-          protocol: "HTTPS",
-          certificate_arn: certificateArn,
-          ssl_policy: "ELBSecurityPolicy-TLS13-1-2-2021-06",
-        }),
-        expect.objectContaining({
-          port: 80,
-          default_action: [{ type: "redirect", redirect: { protocol: "HTTPS", port: "443", status_code: "HTTP_301" } }],
-        }),
-      ]),
-    );
-    expect(s.json.output?.airflow_url.value).toMatch(/^https:\/\//);
+    expect(resourcesOf(json, LbListener)).toHaveLength(2);
+    expect(json).toHaveResourceWithProperties(LbListener, {
+      port: 443,
+      protocol: "HTTPS",
+      certificate_arn: certificateArn,
+      ssl_policy: "ELBSecurityPolicy-TLS13-1-2-2021-06",
+    });
+    expect(json).toHaveResourceWithProperties(LbListener, {
+      port: 80,
+      default_action: [{ type: "redirect", redirect: { protocol: "HTTPS", port: "443", status_code: "HTTP_301" } }],
+    });
+    expect(parseStack(json).output?.airflow_url.value).toMatch(/^https:\/\//);
   });
 
   it("makes the webserver wait for the HTTPS listener before joining its target group", () => {
-    expect(s.service(WEBSERVER).depends_on).toEqual(
-      expect.arrayContaining([expect.stringMatching(/^aws_lb_listener\.load-balancer_https_/)]),
-    );
+    expect(json).toHaveResourceWithProperties(EcsService, {
+      name: WEBSERVER,
+      depends_on: expect.arrayContaining([expect.stringMatching(/^aws_lb_listener\.load-balancer_https_/)]),
+    });
   });
 });
 
 describe("AirflowStack in the app", () => {
   it("is wired to the data stack's secret parameters and outputs", () => {
-    const app = synthEnvironment("hackathon");
-    const [td] = Object.values(app.resources("airflow", "aws_ecs_task_definition")).filter((t) => t.family === SCHEDULER);
-    const [scheduler] = decodeJsonencode(td.container_definitions as string) as ContainerDefinition[];
-    expect(secrets(scheduler).AIRFLOW__DATABASE__SQL_ALCHEMY_CONN).toMatch(
+    const scheduler = containerOf(synthEnvironment("hackathon").json("airflow"), SCHEDULER);
+    expect(secretsOf(scheduler).AIRFLOW__DATABASE__SQL_ALCHEMY_CONN).toMatch(
       /^data\.terraform_remote_state\.cross-stack-reference-input-data\.outputs\..*sql-alchemy-conn/,
     );
-    expect(env(scheduler).DYNAMODB_TABLE).toMatch(/^data\.terraform_remote_state\.cross-stack-reference-input-data\./);
+    expect(environmentOf(scheduler).DYNAMODB_TABLE).toMatch(/^data\.terraform_remote_state\.cross-stack-reference-input-data\./);
   });
 });

@@ -1,6 +1,7 @@
+import { S3Bucket } from "@cdktf/provider-aws/lib/s3-bucket";
+import { S3BucketVersioningA } from "@cdktf/provider-aws/lib/s3-bucket-versioning";
 import { synthEnvironment } from "../helpers";
-
-type Resource = Record<string, unknown>;
+import { resourcesOf } from "../tf-json";
 
 // Destroying `state` comes last, when the bucket still holds every other stack's state file and
 // all their earlier versions: S3 refuses to delete it (409 BucketNotEmpty) unless force_destroy.
@@ -12,14 +13,15 @@ describe.each([
   const env = synthEnvironment(environment);
 
   it("keeps every version of the state files", () => {
-    const versioning = Object.values(env.resources<Resource>("state", "aws_s3_bucket_versioning"));
-    expect(versioning).toEqual([expect.objectContaining({ versioning_configuration: { status: "Enabled" } })]);
+    expect(env.json("state")).toHaveResourceWithProperties(S3BucketVersioningA, {
+      versioning_configuration: { status: "Enabled" },
+    });
   });
 
   it(`${forceDestroy ? "deletes" : "keeps"} the state files with the bucket on destroy, as data.forceDestroyBuckets says`, () => {
     expect(env.config.data.forceDestroyBuckets).toBe(forceDestroy);
-    expect(Object.values(env.resources<Resource>("state", "aws_s3_bucket"))).toEqual([
-      expect.objectContaining({ bucket: env.config.state.bucket, force_destroy: forceDestroy }),
-    ]);
+    const json = env.json("state");
+    expect(resourcesOf(json, S3Bucket)).toHaveLength(1);
+    expect(json).toHaveResourceWithProperties(S3Bucket, { bucket: env.config.state.bucket, force_destroy: forceDestroy });
   });
 });

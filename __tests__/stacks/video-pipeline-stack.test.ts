@@ -1,5 +1,24 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { AppautoscalingPolicy } from "@cdktf/provider-aws/lib/appautoscaling-policy";
+import { AppautoscalingTarget } from "@cdktf/provider-aws/lib/appautoscaling-target";
+import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
+import { CloudwatchMetricAlarm } from "@cdktf/provider-aws/lib/cloudwatch-metric-alarm";
+import { DataAwsIamRole } from "@cdktf/provider-aws/lib/data-aws-iam-role";
+import { EcrLifecyclePolicy } from "@cdktf/provider-aws/lib/ecr-lifecycle-policy";
+import { EcrRepository } from "@cdktf/provider-aws/lib/ecr-repository";
+import { EcsCluster } from "@cdktf/provider-aws/lib/ecs-cluster";
+import { EcsClusterCapacityProviders } from "@cdktf/provider-aws/lib/ecs-cluster-capacity-providers";
+import { EcsService } from "@cdktf/provider-aws/lib/ecs-service";
+import { EcsTaskDefinition } from "@cdktf/provider-aws/lib/ecs-task-definition";
+import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
+import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
+import { Lb } from "@cdktf/provider-aws/lib/lb";
+import { LbListener } from "@cdktf/provider-aws/lib/lb-listener";
+import { LbTargetGroup } from "@cdktf/provider-aws/lib/lb-target-group";
+import { SnsTopic } from "@cdktf/provider-aws/lib/sns-topic";
+import { SnsTopicSubscription } from "@cdktf/provider-aws/lib/sns-topic-subscription";
+import { SqsQueue } from "@cdktf/provider-aws/lib/sqs-queue";
 import { type App, Testing } from "cdktf";
 import { loadConfig } from "../../config/load";
 import type { Config, EnvironmentName } from "../../config/schema";
@@ -7,9 +26,18 @@ import type { VideoDataOutputs } from "../../stacks/data-outputs";
 import { NetworkStack } from "../../stacks/network-stack";
 import { PORTS } from "../../stacks/ports";
 import { VideoPipelineStack, WORKER_COMMAND } from "../../stacks/video-pipeline-stack";
-import type { TfJson } from "../helpers";
 import { synthEnvironment } from "../helpers";
-import { decodeJsonencode } from "../modules/jsonencode";
+import {
+  containerOf,
+  dataSourcesOf,
+  decodeJsonencode,
+  environmentOf,
+  onlyResource,
+  parseStack,
+  policyStatements,
+  resourcesOf,
+  secretsOf,
+} from "../tf-json";
 
 const ACCOUNT = "123456789012";
 const BUCKET_ARN = "arn:aws:s3:::miso-proyecto-nube-test";
@@ -42,26 +70,10 @@ function videoData(config: Config): VideoDataOutputs {
   };
 }
 
-type Resource = Record<string, any>;
-type ContainerDefinition = {
-  name: string;
-  image: string;
-  command: string[];
-  portMappings: { containerPort: number; hostPort: number; protocol: string }[];
-  environment: { name: string; value: string }[];
-  secrets: { name: string; valueFrom: string }[];
-  stopTimeout: number;
-  logConfiguration: { logDriver: string; options: Record<string, string> };
-};
-type Statement = { Sid: string; Effect: string; Action: string[]; Resource: string[]; Condition?: unknown };
-
 interface Synthesized {
   readonly config: Config;
-  readonly json: TfJson;
-  readonly resources: (type: string) => Resource[];
-  readonly one: (type: string, key: string, value: unknown) => Resource;
-  readonly container: (family: string) => ContainerDefinition;
-  readonly policy: (roleName: string) => Statement[];
+  /** The video-pipeline stack's synthesized JSON, for cdktf's matchers and tf-json's readers. */
+  readonly json: string;
 }
 
 function synthesize(environment: EnvironmentName, edit?: (config: Config) => void): Synthesized {
@@ -71,57 +83,38 @@ function synthesize(environment: EnvironmentName, edit?: (config: Config) => voi
   const network = new NetworkStack(app, "network", { config });
   new VideoPipelineStack(app, "video-pipeline", { config, network: network.outputs, data: videoData(config) });
   app.synth();
-  const json = JSON.parse(readFileSync(join(app.outdir, "stacks", "video-pipeline", "cdk.tf.json"), "utf8")) as TfJson;
-  const resources = (type: string) => Object.values(json.resource?.[type] ?? {}) as Resource[];
-  const one = (type: string, key: string, value: unknown) => {
-    const found = resources(type).filter((r) => r[key] === value);
-    expect(found).toHaveLength(1);
-    return found[0];
-  };
-  return {
-    config,
-    json,
-    resources,
-    one,
-    container: (family) => {
-      const definitions = decodeJsonencode(one("aws_ecs_task_definition", "family", family).container_definitions);
-      expect(definitions).toHaveLength(1);
-      return (definitions as ContainerDefinition[])[0];
-    },
-    policy: (roleName) =>
-      (decodeJsonencode(one("aws_iam_role_policy", "name", `${roleName}-policy`).policy) as { Statement: Statement[] }).Statement,
-  };
+  return { config, json: readFileSync(join(app.outdir, "stacks", "video-pipeline", "cdk.tf.json"), "utf8") };
 }
 
 const WEB = "proyecto-nube-web";
 const WORKER = "proyecto-nube-worker";
-const envOf = (c: ContainerDefinition) => Object.fromEntries(c.environment.map((e) => [e.name, e.value]));
-const secretsOf = (c: ContainerDefinition) => Object.fromEntries(c.secrets.map((s) => [s.name, s.valueFrom]));
 /** A reference to one of the network stack's resources, as it appears in this stack. */
 const networkRef = (resource: string) =>
   expect.stringMatching(new RegExp(`^\\$\\{data\\.terraform_remote_state\\.cross-stack-reference-input-network\\..*${resource}`));
 
 describe.each(["hackathon", "learner-lab", "production"] as const)("VideoPipelineStack in %s", (environment) => {
   let s: Synthesized;
+  let json: string;
   const production = environment === "production";
   const learnerLab = environment === "learner-lab";
   beforeAll(() => {
     s = synthesize(environment);
+    json = s.json;
   });
 
   describe("the image and the cluster", () => {
     it("keeps the image in ECR repository proyecto-nube, scanned on push, the last 10 images kept", () => {
-      expect(s.resources("aws_ecr_repository")).toEqual([
-        expect.objectContaining({
-          name: "proyecto-nube",
-          image_scanning_configuration: { scan_on_push: true },
-          encryption_configuration: [{ encryption_type: "AES256" }],
-          image_tag_mutability: "IMMUTABLE_WITH_EXCLUSION",
-          image_tag_mutability_exclusion_filter: [{ filter: "latest", filter_type: "WILDCARD" }],
-          force_delete: !production,
-        }),
-      ]);
-      const [lifecycle] = s.resources("aws_ecr_lifecycle_policy");
+      expect(json).toHaveResourceWithProperties(EcrRepository, {
+        name: "proyecto-nube",
+        image_scanning_configuration: { scan_on_push: true },
+        encryption_configuration: [{ encryption_type: "AES256" }],
+        image_tag_mutability: "IMMUTABLE_WITH_EXCLUSION",
+        image_tag_mutability_exclusion_filter: [{ filter: "latest", filter_type: "WILDCARD" }],
+        force_delete: !production,
+      });
+      expect(resourcesOf(json, EcrRepository)).toHaveLength(1);
+      const [lifecycle] = resourcesOf(json, EcrLifecyclePolicy);
+      // The lifecycle policy is a JSON string, which the matchers compare whole.
       expect(JSON.parse(lifecycle.policy).rules).toEqual([
         expect.objectContaining({
           rulePriority: 1,
@@ -134,10 +127,10 @@ describe.each(["hackathon", "learner-lab", "production"] as const)("VideoPipelin
     it("runs one image with two commands: the configured ECR tag in both services", () => {
       expect(s.config.videoPipeline.image).toEqual({ source: "ecr", tag: "latest" });
       for (const family of [WEB, WORKER]) {
-        expect(s.container(family).image).toMatch(/^\$\{aws_ecr_repository\.repository_\w+\.repository_url\}:latest$/);
+        expect(containerOf(json, family).image).toMatch(/^\$\{aws_ecr_repository\.repository_\w+\.repository_url\}:latest$/);
       }
-      expect(s.container(WEB).command).toEqual(["/my-app/prestart.sh"]);
-      expect(s.container(WORKER).command).toEqual([
+      expect(containerOf(json, WEB).command).toEqual(["/my-app/prestart.sh"]);
+      expect(containerOf(json, WORKER).command).toEqual([
         "celery",
         "-A",
         "app.celery_worker.celery_app",
@@ -155,12 +148,13 @@ describe.each(["hackathon", "learner-lab", "production"] as const)("VideoPipelin
     });
 
     it("runs cluster proyecto-nube with FARGATE and FARGATE_SPOT and no Container Insights", () => {
-      expect(s.resources("aws_ecs_cluster")).toEqual([
-        expect.objectContaining({ name: "proyecto-nube", setting: [{ name: "containerInsights", value: "disabled" }] }),
-      ]);
-      expect(s.resources("aws_ecs_cluster_capacity_providers")).toEqual([
-        expect.objectContaining({ capacity_providers: ["FARGATE", "FARGATE_SPOT"] }),
-      ]);
+      expect(json).toHaveResourceWithProperties(EcsCluster, {
+        name: "proyecto-nube",
+        setting: [{ name: "containerInsights", value: "disabled" }],
+      });
+      expect(resourcesOf(json, EcsCluster)).toHaveLength(1);
+      expect(json).toHaveResourceWithProperties(EcsClusterCapacityProviders, { capacity_providers: ["FARGATE", "FARGATE_SPOT"] });
+      expect(resourcesOf(json, EcsClusterCapacityProviders)).toHaveLength(1);
     });
   });
 
@@ -168,19 +162,20 @@ describe.each(["hackathon", "learner-lab", "production"] as const)("VideoPipelin
     it("size the web task 512/1024 and the worker 2048/4096 from config", () => {
       const { web, worker } = s.config.videoPipeline;
       expect([web.cpu, web.memoryMiB, worker.cpu, worker.memoryMiB]).toEqual([512, 1024, 2048, 4096]);
-      expect(s.one("aws_ecs_task_definition", "family", WEB)).toMatchObject({
+      expect(json).toHaveResourceWithProperties(EcsTaskDefinition, {
+        family: WEB,
         cpu: "512",
         memory: "1024",
         requires_compatibilities: ["FARGATE"],
         network_mode: "awsvpc",
       });
-      expect(s.one("aws_ecs_task_definition", "family", WORKER)).toMatchObject({ cpu: "2048", memory: "4096" });
+      expect(json).toHaveResourceWithProperties(EcsTaskDefinition, { family: WORKER, cpu: "2048", memory: "4096" });
     });
 
     it("give the web container port 8000 and seed 002's environment, the secrets from SSM", () => {
-      const web = s.container(WEB);
+      const web = containerOf(json, WEB);
       expect(web.portMappings).toEqual([{ containerPort: PORTS.videoWeb, hostPort: 8000, protocol: "tcp" }]);
-      expect(envOf(web)).toEqual({
+      expect(environmentOf(web)).toEqual({
         STORAGE_BACKEND: "s3",
         AWS_REGION: "us-east-1",
         AWS_S3_BUCKET: "miso-proyecto-nube-test",
@@ -190,16 +185,16 @@ describe.each(["hackathon", "learner-lab", "production"] as const)("VideoPipelin
     });
 
     it("give the worker the same environment plus the queue's visibility timeout, no port, and 120 s to stop", () => {
-      const worker = s.container(WORKER);
+      const worker = containerOf(json, WORKER);
       expect(worker.portMappings).toEqual([]);
-      expect(envOf(worker)).toEqual({ ...envOf(s.container(WEB)), SQS_VISIBILITY_TIMEOUT: "1500" });
+      expect(environmentOf(worker)).toEqual({ ...environmentOf(containerOf(json, WEB)), SQS_VISIBILITY_TIMEOUT: "1500" });
       expect(secretsOf(worker)).toEqual({ DATABASE_URL: DATABASE_URL_ARN, SECRET_KEY: SECRET_KEY_ARN });
       expect(worker.stopTimeout).toBe(120);
     });
 
     it("put no secret in any container's plain environment", () => {
       for (const family of [WEB, WORKER]) {
-        const c = s.container(family);
+        const c = containerOf(json, family);
         const names = c.environment.map((e) => e.name);
         expect(names).not.toContain("DATABASE_URL");
         expect(names).not.toContain("SECRET_KEY");
@@ -213,15 +208,15 @@ describe.each(["hackathon", "learner-lab", "production"] as const)("VideoPipelin
     it("log to /ecs/proyecto-nube-web and /ecs/proyecto-nube-worker, prefix ecs, for the configured days", () => {
       const days = production ? 30 : 7;
       expect(s.config.videoPipeline.logRetentionDays).toBe(days);
-      expect(s.resources("aws_cloudwatch_log_group").map((g) => [g.name, g.retention_in_days])).toEqual([
-        ["/ecs/proyecto-nube-web", days],
-        ["/ecs/proyecto-nube-worker", days],
-      ]);
+      for (const name of ["/ecs/proyecto-nube-web", "/ecs/proyecto-nube-worker"]) {
+        expect(json).toHaveResourceWithProperties(CloudwatchLogGroup, { name, retention_in_days: days });
+      }
+      expect(resourcesOf(json, CloudwatchLogGroup)).toHaveLength(2);
       for (const [family, group] of [
         [WEB, "aws_cloudwatch_log_group.web-log-group.name"],
         [WORKER, "aws_cloudwatch_log_group.worker-log-group.name"],
       ]) {
-        expect(s.container(family).logConfiguration).toEqual({
+        expect(containerOf(json, family).logConfiguration).toEqual({
           logDriver: "awslogs",
           options: { "awslogs-group": group, "awslogs-region": "us-east-1", "awslogs-stream-prefix": "ecs" },
         });
@@ -231,35 +226,33 @@ describe.each(["hackathon", "learner-lab", "production"] as const)("VideoPipelin
 
   describe("the load balancer", () => {
     it("is alb-proyecto-nube, internet-facing, in the public subnets behind video-alb", () => {
-      expect(s.resources("aws_lb")).toEqual([
-        expect.objectContaining({
-          name: "alb-proyecto-nube",
-          internal: false,
-          load_balancer_type: "application",
-          subnets: [networkRef("public-us-east-1"), networkRef("public-us-east-1")],
-          security_groups: [networkRef("video-alb")],
-        }),
-      ]);
+      expect(json).toHaveResourceWithProperties(Lb, {
+        name: "alb-proyecto-nube",
+        internal: false,
+        load_balancer_type: "application",
+        subnets: [networkRef("public-us-east-1"), networkRef("public-us-east-1")],
+        security_groups: [networkRef("video-alb")],
+      });
+      expect(resourcesOf(json, Lb)).toHaveLength(1);
     });
 
     it("forwards HTTP:80 to tg-proyecto-nube: task IPs on 8000, healthy on /api/health answering 200", () => {
-      expect(s.resources("aws_lb_target_group")).toEqual([
-        expect.objectContaining({
-          name: "tg-proyecto-nube",
-          target_type: "ip",
-          port: 8000,
-          protocol: "HTTP",
-          health_check: expect.objectContaining({ path: "/api/health", matcher: "200", port: "traffic-port" }),
-        }),
-      ]);
-      expect(s.resources("aws_lb_listener")).toEqual([
-        expect.objectContaining({
-          port: 80,
-          protocol: "HTTP",
-          default_action: [expect.objectContaining({ type: "forward" })],
-        }),
-      ]);
-      expect(s.json.output?.video_pipeline_url.value).toMatch(/^http:\/\/\$\{aws_lb\..*\.dns_name\}$/);
+      expect(json).toHaveResourceWithProperties(LbTargetGroup, {
+        name: "tg-proyecto-nube",
+        target_type: "ip",
+        port: 8000,
+        protocol: "HTTP",
+        health_check: expect.objectContaining({ path: "/api/health", matcher: "200", port: "traffic-port" }),
+      });
+      expect(resourcesOf(json, LbTargetGroup)).toHaveLength(1);
+      expect(json).toHaveResourceWithProperties(LbListener, {
+        port: 80,
+        protocol: "HTTP",
+        default_action: [expect.objectContaining({ type: "forward" })],
+      });
+      expect(resourcesOf(json, LbListener)).toHaveLength(1);
+      // Outputs are beyond the matchers, which look at resources, data sources and providers.
+      expect(parseStack(json).output?.video_pipeline_url.value).toMatch(/^http:\/\/\$\{aws_lb\..*\.dns_name\}$/);
     });
   });
 
@@ -271,8 +264,10 @@ describe.each(["hackathon", "learner-lab", "production"] as const)("VideoPipelin
 
     it(`run ${production ? "in the private subnets" : "in the public subnets with a public IP"}, in video-tasks`, () => {
       expect(s.config.videoPipeline.taskSubnets).toBe(production ? "private" : "public");
+      expect(resourcesOf(json, EcsService)).toHaveLength(2);
       for (const name of [WEB, WORKER]) {
-        expect(s.one("aws_ecs_service", "name", name)).toMatchObject({
+        expect(json).toHaveResourceWithProperties(EcsService, {
+          name,
           cluster: expect.stringMatching(/^\$\{aws_ecs_cluster\.cluster_\w+\.arn\}$/),
           platform_version: "1.4.0",
           capacity_provider_strategy: [{ capacity_provider: "FARGATE", weight: 1, base: 0 }],
@@ -283,33 +278,44 @@ describe.each(["hackathon", "learner-lab", "production"] as const)("VideoPipelin
     });
 
     it("wait for their roles' IAM resources, and the web service for its listener", () => {
+      // Every role and role policy, by the address the services' depends_on names them with.
       const iam = learnerLab
         ? []
-        : [
-            ...s.resources("aws_iam_role").map((r) => r["//"].metadata.uniqueId),
-            ...s.resources("aws_iam_role_policy").map((r) => r["//"].metadata.uniqueId),
-          ];
+        : [...resourcesOf(json, IamRole), ...resourcesOf(json, IamRolePolicy)].map((r) => r["//"].metadata.uniqueId as string);
       expect(iam).toHaveLength(learnerLab ? 0 : 6);
       for (const name of [WEB, WORKER]) {
-        const dependsOn: string[] = s.one("aws_ecs_service", "name", name).depends_on;
-        for (const id of iam) expect(dependsOn.some((d) => d.endsWith(`.${id}`))).toBe(true);
-        expect(dependsOn.some((d) => d.startsWith("aws_ecs_cluster_capacity_providers."))).toBe(true);
+        expect(json).toHaveResourceWithProperties(EcsService, {
+          name,
+          depends_on: expect.arrayContaining([
+            ...iam.map((id) => expect.stringMatching(new RegExp(`\\.${id}$`))),
+            expect.stringMatching(/^aws_ecs_cluster_capacity_providers\./),
+          ]),
+        });
       }
-      expect(s.one("aws_ecs_service", "name", WEB).depends_on.some((d: string) => d.startsWith("aws_lb_listener."))).toBe(true);
+      expect(json).toHaveResourceWithProperties(EcsService, {
+        name: WEB,
+        depends_on: expect.arrayContaining([expect.stringMatching(/^aws_lb_listener\./)]),
+      });
     });
 
     it("attach only the web service to the target group, on container web port 8000", () => {
-      expect(s.one("aws_ecs_service", "name", WEB).load_balancer).toEqual([
-        { target_group_arn: expect.stringContaining("aws_lb_target_group."), container_name: "web", container_port: 8000 },
-      ]);
-      expect(s.one("aws_ecs_service", "name", WORKER).load_balancer).toBeUndefined();
+      expect(json).toHaveResourceWithProperties(EcsService, {
+        name: WEB,
+        load_balancer: [
+          { target_group_arn: expect.stringContaining("aws_lb_target_group."), container_name: "web", container_port: 8000 },
+        ],
+      });
+      expect(json).not.toHaveResourceWithProperties(EcsService, { name: WORKER, load_balancer: expect.anything() });
     });
 
     it("scale the web service between the configured bounds on 50 % CPU, with 60 s cooldowns", () => {
-      const bounds = production ? [2, 3] : [1, 3];
-      const target = s.resources("aws_appautoscaling_target").find((t) => t.resource_id.includes("aws_ecs_service.web_service_"));
-      expect([target?.min_capacity, target?.max_capacity]).toEqual(bounds);
-      expect(s.one("aws_appautoscaling_policy", "policy_type", "TargetTrackingScaling")).toMatchObject({
+      const [min, max] = production ? [2, 3] : [1, 3];
+      expect(json).toHaveResourceWithProperties(AppautoscalingTarget, {
+        resource_id: expect.stringContaining("aws_ecs_service.web_service_"),
+        min_capacity: min,
+        max_capacity: max,
+      });
+      expect(json).toHaveResourceWithProperties(AppautoscalingPolicy, {
         resource_id: expect.stringMatching(/^\$\{aws_appautoscaling_target\.web_scalable-target_\w+\.resource_id\}$/),
         policy_type: "TargetTrackingScaling",
         target_tracking_scaling_policy_configuration: {
@@ -319,24 +325,26 @@ describe.each(["hackathon", "learner-lab", "production"] as const)("VideoPipelin
           scale_out_cooldown: 60,
         },
       });
+      expect(resourcesOf(json, AppautoscalingPolicy).filter((p) => p.policy_type === "TargetTrackingScaling")).toHaveLength(1);
     });
   });
 
   describe("the worker's queue-depth scaling", () => {
-    const alarm = (name: string) => s.one("aws_cloudwatch_metric_alarm", "alarm_name", name);
-    const policy = (name: string) => s.one("aws_appautoscaling_policy", "name", name);
+    const alarm = (name: string, properties: Record<string, unknown>) =>
+      expect(json).toHaveResourceWithProperties(CloudwatchMetricAlarm, { alarm_name: name, ...properties });
+    const policy = (name: string, properties: Record<string, unknown>) =>
+      expect(json).toHaveResourceWithProperties(AppautoscalingPolicy, { name, ...properties });
 
     it("scales the worker between 1 and 4 tasks with step scaling only, no target tracking", () => {
-      const target = s
-        .resources("aws_appautoscaling_target")
-        .find((t) => t.resource_id.includes("aws_ecs_service.worker_service_"));
-      expect(target).toMatchObject({
+      expect(json).toHaveResourceWithProperties(AppautoscalingTarget, {
+        resource_id: expect.stringContaining("aws_ecs_service.worker_service_"),
         min_capacity: 1,
         max_capacity: 4,
         service_namespace: "ecs",
         scalable_dimension: "ecs:service:DesiredCount",
       });
-      const workerPolicies = s.resources("aws_appautoscaling_policy").filter((p) => p.name.startsWith(WORKER));
+      // The worker's policies as a whole: exactly these two, in this order.
+      const workerPolicies = resourcesOf(json, AppautoscalingPolicy).filter((p) => p.name.startsWith(WORKER));
       expect(workerPolicies.map((p) => [p.name, p.policy_type])).toEqual([
         [`${WORKER}-queue-idle-scale-in`, "StepScaling"],
         [`${WORKER}-queue-backlog-scale-out`, "StepScaling"],
@@ -344,12 +352,12 @@ describe.each(["hackathon", "learner-lab", "production"] as const)("VideoPipelin
       for (const p of workerPolicies) {
         expect(p.resource_id).toMatch(/^\$\{aws_appautoscaling_target\.worker_scalable-target_\w+\.resource_id\}$/);
       }
-      expect(s.one("aws_ecs_service", "name", WORKER).lifecycle).toEqual({ ignore_changes: ["desired_count"] });
+      expect(json).toHaveResourceWithProperties(EcsService, { name: WORKER, lifecycle: { ignore_changes: ["desired_count"] } });
     });
 
     it("adds 1 task from 2 waiting videos, 2 from 4 and 3 from 6, after 2 minutes, with a 60 s cooldown", () => {
       expect(s.config.videoPipeline.worker).toMatchObject({ scaleOutBacklogPerTask: 2, scaleCooldownSeconds: 60 });
-      expect(alarm(`${WORKER}-queue-backlog`)).toMatchObject({
+      alarm(`${WORKER}-queue-backlog`, {
         namespace: "AWS/SQS",
         metric_name: "ApproximateNumberOfMessagesVisible",
         dimensions: { QueueName: "cola-nube" },
@@ -362,46 +370,50 @@ describe.each(["hackathon", "learner-lab", "production"] as const)("VideoPipelin
         treat_missing_data: "notBreaching",
         alarm_actions: [expect.stringMatching(/^\$\{aws_appautoscaling_policy\.worker-scaling_scale-out_\w+\.arn\}$/)],
       });
-      expect(policy(`${WORKER}-queue-backlog-scale-out`).step_scaling_policy_configuration).toEqual({
-        adjustment_type: "ChangeInCapacity",
-        cooldown: 60,
-        metric_aggregation_type: "Maximum",
-        step_adjustment: [
-          { metric_interval_lower_bound: "0", metric_interval_upper_bound: "2", scaling_adjustment: 1 },
-          { metric_interval_lower_bound: "2", metric_interval_upper_bound: "4", scaling_adjustment: 2 },
-          { metric_interval_lower_bound: "4", scaling_adjustment: 3 },
-        ],
+      policy(`${WORKER}-queue-backlog-scale-out`, {
+        step_scaling_policy_configuration: {
+          adjustment_type: "ChangeInCapacity",
+          cooldown: 60,
+          metric_aggregation_type: "Maximum",
+          step_adjustment: [
+            { metric_interval_lower_bound: "0", metric_interval_upper_bound: "2", scaling_adjustment: 1 },
+            { metric_interval_lower_bound: "2", metric_interval_upper_bound: "4", scaling_adjustment: 2 },
+            { metric_interval_lower_bound: "4", scaling_adjustment: 3 },
+          ],
+        },
       });
     });
 
     it("returns to 1 task only after 10 minutes with no video waiting and none in flight", () => {
-      const idle = alarm(`${WORKER}-queue-idle`);
-      expect(idle).toMatchObject({
+      const sqsMetric = (metricName: string) => ({
+        metric: expect.objectContaining({
+          namespace: "AWS/SQS",
+          metric_name: metricName,
+          dimensions: { QueueName: "cola-nube" },
+          stat: "Maximum",
+          period: 60,
+        }),
+      });
+      alarm(`${WORKER}-queue-idle`, {
         evaluation_periods: 10,
         datapoints_to_alarm: 10,
         comparison_operator: "LessThanThreshold",
         threshold: 0.5,
         treat_missing_data: "notBreaching",
         alarm_actions: [expect.stringMatching(/^\$\{aws_appautoscaling_policy\.worker-scaling_scale-in_\w+\.arn\}$/)],
+        metric_query: [
+          expect.objectContaining(sqsMetric("ApproximateNumberOfMessagesVisible")),
+          expect.objectContaining(sqsMetric("ApproximateNumberOfMessagesNotVisible")),
+          expect.objectContaining({ expression: "visible + inFlight" }),
+        ],
       });
-      expect(idle.metric_query.map((q: Resource) => q.metric?.metric_name ?? q.expression)).toEqual([
-        "ApproximateNumberOfMessagesVisible",
-        "ApproximateNumberOfMessagesNotVisible",
-        "visible + inFlight",
-      ]);
-      for (const q of idle.metric_query.slice(0, 2)) {
-        expect(q.metric).toMatchObject({
-          namespace: "AWS/SQS",
-          dimensions: { QueueName: "cola-nube" },
-          stat: "Maximum",
-          period: 60,
-        });
-      }
-      expect(policy(`${WORKER}-queue-idle-scale-in`).step_scaling_policy_configuration).toEqual({
-        adjustment_type: "ExactCapacity",
-        cooldown: 60,
-        metric_aggregation_type: "Maximum",
-        step_adjustment: [{ metric_interval_upper_bound: "0", scaling_adjustment: 1 }],
+      policy(`${WORKER}-queue-idle-scale-in`, {
+        step_scaling_policy_configuration: {
+          adjustment_type: "ExactCapacity",
+          cooldown: 60,
+          metric_aggregation_type: "Maximum",
+          step_adjustment: [{ metric_interval_upper_bound: "0", scaling_adjustment: 1 }],
+        },
       });
     });
   });
@@ -410,14 +422,20 @@ describe.each(["hackathon", "learner-lab", "production"] as const)("VideoPipelin
     const topic = expect.stringMatching(/^\$\{aws_sns_topic\.alarms_topic_\w+\.arn\}$/);
 
     it("notify topic proyecto-nube-alarms, by e-mail where config names an address", () => {
-      expect(s.resources("aws_sns_topic").map((t) => t.name)).toEqual(["proyecto-nube-alarms"]);
-      expect(s.resources("aws_sns_topic_subscription")).toEqual(
-        production ? [expect.objectContaining({ protocol: "email", endpoint: "ops@utec.edu.pe" })] : [],
-      );
+      expect(json).toHaveResourceWithProperties(SnsTopic, { name: "proyecto-nube-alarms" });
+      expect(resourcesOf(json, SnsTopic)).toHaveLength(1);
+      // Each alarm below is named once: the matchers would pass on the first of two.
+      const alarmNames = resourcesOf(json, CloudwatchMetricAlarm).map((alarm) => alarm.alarm_name);
+      expect(new Set(alarmNames).size).toBe(alarmNames.length);
+      if (production) {
+        expect(json).toHaveResourceWithProperties(SnsTopicSubscription, { protocol: "email", endpoint: "ops@utec.edu.pe" });
+        expect(resourcesOf(json, SnsTopicSubscription)).toHaveLength(1);
+      } else expect(json).not.toHaveResource(SnsTopicSubscription);
     });
 
     it("fire on any message in the dead-letter queue", () => {
-      expect(s.one("aws_cloudwatch_metric_alarm", "alarm_name", "proyecto-nube-dead-letters")).toMatchObject({
+      expect(json).toHaveResourceWithProperties(CloudwatchMetricAlarm, {
+        alarm_name: "proyecto-nube-dead-letters",
         namespace: "AWS/SQS",
         metric_name: "ApproximateNumberOfMessagesVisible",
         dimensions: { QueueName: "cola-nube-dlq" },
@@ -431,7 +449,8 @@ describe.each(["hackathon", "learner-lab", "production"] as const)("VideoPipelin
     });
 
     it("fire when no web target is healthy for 5 minutes, and on 10 5XX responses in 5 minutes", () => {
-      expect(s.one("aws_cloudwatch_metric_alarm", "alarm_name", "proyecto-nube-no-healthy-web")).toMatchObject({
+      expect(json).toHaveResourceWithProperties(CloudwatchMetricAlarm, {
+        alarm_name: "proyecto-nube-no-healthy-web",
         namespace: "AWS/ApplicationELB",
         metric_name: "HealthyHostCount",
         dimensions: { LoadBalancer: expect.stringContaining("arn_suffix"), TargetGroup: expect.stringContaining("arn_suffix") },
@@ -445,7 +464,8 @@ describe.each(["hackathon", "learner-lab", "production"] as const)("VideoPipelin
         ["proyecto-nube-alb-5xx", "HTTPCode_ELB_5XX_Count"],
         ["proyecto-nube-web-5xx", "HTTPCode_Target_5XX_Count"],
       ]) {
-        expect(s.one("aws_cloudwatch_metric_alarm", "alarm_name", name)).toMatchObject({
+        expect(json).toHaveResourceWithProperties(CloudwatchMetricAlarm, {
+          alarm_name: name,
           metric_name: metric,
           statistic: "Sum",
           period: 300,
@@ -459,13 +479,17 @@ describe.each(["hackathon", "learner-lab", "production"] as const)("VideoPipelin
   });
 
   describe("IAM", () => {
+    const policy = (roleName: string) => policyStatements(onlyResource(json, IamRolePolicy, "name", `${roleName}-policy`).policy);
+
     if (learnerLab) {
       it("borrows LabRole as execution and task role of both services and creates no IAM resource", () => {
-        expect(Object.keys(s.json.resource ?? {}).filter((type) => type.startsWith("aws_iam_"))).toEqual([]);
-        expect(Object.values(s.json.data?.aws_iam_role ?? {})).toEqual([expect.objectContaining({ name: "LabRole" })]);
+        expect(Object.keys(parseStack(json).resource ?? {}).filter((type) => type.startsWith("aws_iam_"))).toEqual([]);
+        expect(json).toHaveDataSourceWithProperties(DataAwsIamRole, { name: "LabRole" });
+        expect(dataSourcesOf(json, DataAwsIamRole)).toHaveLength(1);
         const labRole = expect.stringMatching(/^\$\{data\.aws_iam_role\.roles_existing-role_existing_\w+\.arn\}$/);
         for (const family of [WEB, WORKER]) {
-          expect(s.one("aws_ecs_task_definition", "family", family)).toMatchObject({
+          expect(json).toHaveResourceWithProperties(EcsTaskDefinition, {
+            family,
             execution_role_arn: labRole,
             task_role_arn: labRole,
           });
@@ -475,7 +499,7 @@ describe.each(["hackathon", "learner-lab", "production"] as const)("VideoPipelin
     }
 
     it("creates an execution role and a task role per service, each assumed by ECS tasks only", () => {
-      const roles = s.resources("aws_iam_role");
+      const roles = resourcesOf(json, IamRole);
       expect(roles.map((r) => r.name)).toEqual([
         "proyecto-nube-execution",
         "proyecto-nube-web-task",
@@ -487,17 +511,22 @@ describe.each(["hackathon", "learner-lab", "production"] as const)("VideoPipelin
           Statement: [{ Effect: "Allow", Principal: { Service: "ecs-tasks.amazonaws.com" }, Action: "sts:AssumeRole" }],
         });
       }
-      expect(s.json.data?.aws_iam_role).toBeUndefined();
-      const web = s.one("aws_ecs_task_definition", "family", WEB);
-      const worker = s.one("aws_ecs_task_definition", "family", WORKER);
-      expect(web.execution_role_arn).toMatch(/aws_iam_role\.roles_execution-role_/);
-      expect(worker.execution_role_arn).toBe(web.execution_role_arn);
-      expect(web.task_role_arn).toMatch(/aws_iam_role\.roles_web-task-role_/);
-      expect(worker.task_role_arn).toMatch(/aws_iam_role\.roles_worker-task-role_/);
+      expect(json).not.toHaveDataSource(DataAwsIamRole);
+      const executionRole = expect.stringMatching(/aws_iam_role\.roles_execution-role_/);
+      expect(json).toHaveResourceWithProperties(EcsTaskDefinition, {
+        family: WEB,
+        execution_role_arn: executionRole,
+        task_role_arn: expect.stringMatching(/aws_iam_role\.roles_web-task-role_/),
+      });
+      expect(json).toHaveResourceWithProperties(EcsTaskDefinition, {
+        family: WORKER,
+        execution_role_arn: onlyResource(json, EcsTaskDefinition, "family", WEB).execution_role_arn,
+        task_role_arn: expect.stringMatching(/aws_iam_role\.roles_worker-task-role_/),
+      });
     });
 
     it("lets the execution role pull this repository, write its two log groups and read exactly the two secrets", () => {
-      expect(s.policy("proyecto-nube-execution")).toEqual([
+      expect(policy("proyecto-nube-execution")).toEqual([
         { Sid: "EcrAuthorizationToken", Effect: "Allow", Action: ["ecr:GetAuthorizationToken"], Resource: ["*"] },
         {
           Sid: "PullImage",
@@ -516,7 +545,7 @@ describe.each(["hackathon", "learner-lab", "production"] as const)("VideoPipelin
     });
 
     it("lets the web service write uploads/, read processed/ and enqueue jobs", () => {
-      expect(s.policy("proyecto-nube-web-task")).toEqual([
+      expect(policy("proyecto-nube-web-task")).toEqual([
         { Sid: "StoreUploads", Effect: "Allow", Action: ["s3:PutObject"], Resource: [`${BUCKET_ARN}/uploads/*`] },
         { Sid: "ServeProcessedVideos", Effect: "Allow", Action: ["s3:GetObject"], Resource: [`${BUCKET_ARN}/processed/*`] },
         {
@@ -530,7 +559,7 @@ describe.each(["hackathon", "learner-lab", "production"] as const)("VideoPipelin
     });
 
     it("lets the worker read uploads/, write processed/ and consume jobs", () => {
-      expect(s.policy("proyecto-nube-worker-task")).toEqual([
+      expect(policy("proyecto-nube-worker-task")).toEqual([
         { Sid: "ReadUploads", Effect: "Allow", Action: ["s3:GetObject"], Resource: [`${BUCKET_ARN}/uploads/*`] },
         { Sid: "StoreProcessedVideos", Effect: "Allow", Action: ["s3:PutObject"], Resource: [`${BUCKET_ARN}/processed/*`] },
         {
@@ -552,25 +581,27 @@ describe.each(["hackathon", "learner-lab", "production"] as const)("VideoPipelin
 });
 
 describe("VideoPipelineStack with a certificate", () => {
-  let s: Synthesized;
+  let json: string;
   beforeAll(() => {
-    s = synthesize("hackathon", (c) => {
+    json = synthesize("hackathon", (c) => {
       c.videoPipeline.certificateArn = `arn:aws:acm:us-east-1:${ACCOUNT}:certificate/abc-123`;
-    });
+    }).json;
   });
 
   it("serves HTTPS on 443, redirects HTTP to it and publishes an https URL", () => {
-    const listeners = Object.fromEntries(s.resources("aws_lb_listener").map((l) => [l.protocol, l]));
-    expect(listeners.HTTPS).toMatchObject({
+    expect(resourcesOf(json, LbListener)).toHaveLength(2);
+    expect(json).toHaveResourceWithProperties(LbListener, {
+      protocol: "HTTPS",
       port: 443,
       certificate_arn: `arn:aws:acm:us-east-1:${ACCOUNT}:certificate/abc-123`,
       default_action: [expect.objectContaining({ type: "forward" })],
     });
-    expect(listeners.HTTP).toMatchObject({
+    expect(json).toHaveResourceWithProperties(LbListener, {
+      protocol: "HTTP",
       port: 80,
       default_action: [{ type: "redirect", redirect: { protocol: "HTTPS", port: "443", status_code: "HTTP_301" } }],
     });
-    expect(s.json.output?.video_pipeline_url.value).toMatch(/^https:\/\//);
+    expect(parseStack(json).output?.video_pipeline_url.value).toMatch(/^https:\/\//);
   });
 });
 
@@ -580,15 +611,11 @@ describe("the queue's visibility timeout, set once in config", () => {
       c.data.videoQueue.visibilityTimeoutSeconds = 1800;
       expect(c.videoPipeline.worker.jobTimeoutSeconds).toBeLessThanOrEqual(1800);
     });
-    const queue = Object.values(env.resources<Resource>("data", "aws_sqs_queue")).find((q) => q.name === "cola-nube");
-    expect(queue?.visibility_timeout_seconds).toBe(1800);
-    const worker = Object.values(env.resources<Resource>("video-pipeline", "aws_ecs_task_definition")).find(
-      (t) => t.family === WORKER,
-    );
-    const [container] = decodeJsonencode(worker?.container_definitions) as ContainerDefinition[];
-    expect(envOf(container).SQS_VISIBILITY_TIMEOUT).toBe("1800");
+    expect(env.json("data")).toHaveResourceWithProperties(SqsQueue, { name: "cola-nube", visibility_timeout_seconds: 1800 });
+    const worker = containerOf(env.json("video-pipeline"), WORKER);
+    expect(environmentOf(worker).SQS_VISIBILITY_TIMEOUT).toBe("1800");
     // The rest of the worker's wiring comes from the data stack's outputs, not from names.
-    expect(envOf(container).SQS_QUEUE_NAME).toMatch(/cross-stack-reference-input-data.*video-queue/);
-    expect(secretsOf(container).DATABASE_URL).toMatch(/cross-stack-reference-input-data.*database-url/);
+    expect(environmentOf(worker).SQS_QUEUE_NAME).toMatch(/cross-stack-reference-input-data.*video-queue/);
+    expect(secretsOf(worker).DATABASE_URL).toMatch(/cross-stack-reference-input-data.*database-url/);
   });
 });

@@ -21,9 +21,13 @@ DEFAULT_ARGS: dict[str, Any] = {
 
 
 def dag_kwargs(**overrides: Any) -> dict[str, Any]:
-    """Arguments of @dag common to every DAG: no backfill, one run at a time."""
+    """Arguments of @dag common to every DAG: no backfill, one run at a time, active on arrival."""
     return {
         "start_date": START_DATE,
+        # Airflow creates new DAGs paused by default; these five are the system itself (the seed
+        # schedules the classifier every five minutes), so a fresh deploy runs them without
+        # someone switching each one on in the UI. Pausing one in the UI still sticks.
+        "is_paused_upon_creation": False,
         "catchup": False,
         "max_active_runs": 1,
         "default_args": DEFAULT_ARGS,

@@ -1,8 +1,12 @@
 #!/usr/bin/env bash
-# Start-up of the Airflow containers (seed: Compute Layer, "Entrypoint Logic").
+# Start-up of the Airflow containers (seed: Compute Layer, "Entrypoint Logic"), for the image's
+# Airflow line (AIRFLOW_LINE, set by the Dockerfile from its build argument):
 #
-#   webserver: wait for PostgreSQL -> seed DAGs -> airflow db migrate -> create admin if absent
-#   scheduler: wait for PostgreSQL -> seed DAGs -> wait until the migrations are applied
+#   line  role (task command)                    start-up before Airflow runs
+#   2.8   webserver                              wait for PostgreSQL -> seed DAGs -> db migrate -> admin if absent
+#   3.3   api-server (+ --proxy-headers)         the same
+#   both  scheduler; 3.3 dag-processor, triggerer  wait for PostgreSQL -> seed DAGs -> wait for the migrations
+#   3.3   webserver                              refused: Airflow 3 removed it (the api-server serves the UI)
 #   any other command (version, bash, dags list, ...): passed through untouched
 #
 # It wraps the official image's /entrypoint rather than replacing it: ours runs first, then
@@ -13,11 +17,15 @@
 # roles we have already waited for.
 #
 # Environment (see docker/airflow/README.md for the full table):
-#   AIRFLOW__DATABASE__SQL_ALCHEMY_CONN   secret, required by webserver and scheduler
-#   AIRFLOW_ADMIN_PASSWORD                secret, webserver; needed while the admin user is absent
+#   AIRFLOW_LINE                          2.8 | 3.3 (the Dockerfile sets it)
+#   AIRFLOW__DATABASE__SQL_ALCHEMY_CONN   secret, required by every role above
+#   AIRFLOW__API_AUTH__JWT_SECRET, AIRFLOW__API__SECRET_KEY, AIRFLOW__CORE__FERNET_KEY
+#                                         secrets, required by every 3.3 role above: each defaults to
+#                                         a random value per process, and the containers must agree
+#   AIRFLOW_ADMIN_PASSWORD                secret, migrating role; needed while the admin user is absent
 #   AIRFLOW_ADMIN_USERNAME / _EMAIL / _FIRSTNAME / _LASTNAME   optional, defaults below
 #   AIRFLOW_DB_WAIT_TIMEOUT               seconds to wait for PostgreSQL (default 300)
-#   AIRFLOW_DB_MIGRATE                    true|false; default true for webserver only
+#   AIRFLOW_DB_MIGRATE                    true|false; default true for webserver / api-server only
 #   AIRFLOW_DB_MIGRATION_WAIT_TIMEOUT     seconds a non-migrating role waits (default 600)
 #   AIRFLOW_SEED_DAGS                     true|false; default true
 set -euo pipefail
@@ -40,11 +48,27 @@ is_true() {
   esac
 }
 
+readonly AIRFLOW_LINE="${AIRFLOW_LINE:-}"
+# Airflow 3's auth manager with users in the metadata database: `airflow users create` and the
+# password login of the 2.8 line. The default SimpleAuthManager is for development only.
+readonly FAB_AUTH_MANAGER="airflow.providers.fab.auth_manager.fab_auth_manager.FabAuthManager"
+readonly LINE3_SECRETS=(AIRFLOW__API_AUTH__JWT_SECRET AIRFLOW__API__SECRET_KEY AIRFLOW__CORE__FERNET_KEY)
+
 # Both `webserver` and `airflow webserver` are accepted, as the base entrypoint does.
 role="${1:-}"
 if [[ "${role}" == "airflow" ]]; then
   role="${2:-}"
 fi
+
+# What start-up a role gets on this line: migrate (and create the admin), wait for the
+# migrations, or none.
+case "${AIRFLOW_LINE}:${role}" in
+  2.8:webserver | 3.3:api-server) startup="migrate" ;;
+  2.8:scheduler | 3.3:scheduler | 3.3:dag-processor | 3.3:triggerer) startup="wait" ;;
+  3.3:webserver) die "Airflow 3 has no webserver: run api-server (it serves the UI and the APIs)" ;;
+  2.8:* | 3.3:*) startup="none" ;;
+  *) die "AIRFLOW_LINE must be 2.8 or 3.3 (got '${AIRFLOW_LINE}'); the Dockerfile sets it from its build argument" ;;
+esac
 
 seed_dags() {
   if is_true "${AIRFLOW_SEED_DAGS:-true}"; then
@@ -73,9 +97,9 @@ migrate_db() {
 
 wait_for_migrations() {
   local timeout="${AIRFLOW_DB_MIGRATION_WAIT_TIMEOUT:-600}"
-  log "waiting up to ${timeout}s for the webserver to apply the migrations"
+  log "waiting up to ${timeout}s for the ${MIGRATING_ROLE} to apply the migrations"
   airflow db check-migrations --migration-wait-timeout "${timeout}" \
-    || die "the database schema is still not at Airflow's head after ${timeout}s; is the webserver running?"
+    || die "the database schema is still not at Airflow's head after ${timeout}s; is the ${MIGRATING_ROLE} running?"
 }
 
 # The password is read from the environment only when the user must be created, and passed to
@@ -96,7 +120,7 @@ create_admin_if_absent() {
     --firstname "${AIRFLOW_ADMIN_FIRSTNAME:-Airflow}" \
     --lastname "${AIRFLOW_ADMIN_LASTNAME:-Admin}" \
     --password "${AIRFLOW_ADMIN_PASSWORD}"; then
-    # Another webserver may have created it between our check and our insert.
+    # Another ${MIGRATING_ROLE} may have created it between our check and our insert.
     admin_exists "${username}" || die "could not create admin user '${username}' (see above)"
   fi
 }
@@ -117,30 +141,46 @@ admin_exists() {
   esac
 }
 
-case "${role}" in
-  webserver | scheduler)
-    umask 0002 # files written on EFS stay group-writable, as the base image intends
-    python3 "${BOOTSTRAP}" wait-for-db || exit 1
-    export CONNECTION_CHECK_MAX_COUNT=0
-    seed_dags
-    default_migrate=false
-    if [[ "${role}" == "webserver" ]]; then
-      default_migrate=true
-    fi
-    if is_true "${AIRFLOW_DB_MIGRATE:-${default_migrate}}"; then
-      migrate_db
-    else
-      wait_for_migrations
-    fi
-    if [[ "${role}" == "webserver" ]]; then
-      create_admin_if_absent
-    fi
-    ;;
-  *)
-    log "command '${role}': no start-up steps, handing over to ${BASE_ENTRYPOINT}"
-    ;;
-esac
+require_line3_secrets() {
+  local name missing=()
+  for name in "${LINE3_SECRETS[@]}"; do
+    [[ -n "${!name:-}" ]] || missing+=("${name}")
+  done
+  [[ ${#missing[@]} -eq 0 ]] \
+    || die "${missing[*]} not set: every Airflow 3 container needs the same values (inject them as secrets)"
+}
 
-# Airflow itself never needs the admin password: keep it out of the webserver's environment.
+if [[ "${AIRFLOW_LINE}" == "3.3" ]]; then
+  MIGRATING_ROLE=api-server
+  export AIRFLOW__CORE__AUTH_MANAGER="${FAB_AUTH_MANAGER}"
+else
+  MIGRATING_ROLE=webserver
+fi
+readonly MIGRATING_ROLE
+
+if [[ "${startup}" != none ]]; then
+  umask 0002 # files written on EFS stay group-writable, as the base image intends
+  [[ "${AIRFLOW_LINE}" != "3.3" ]] || require_line3_secrets
+  python3 "${BOOTSTRAP}" wait-for-db || exit 1
+  export CONNECTION_CHECK_MAX_COUNT=0
+  seed_dags
+  default_migrate=false
+  [[ "${startup}" != migrate ]] || default_migrate=true
+  if is_true "${AIRFLOW_DB_MIGRATE:-${default_migrate}}"; then
+    migrate_db
+  else
+    wait_for_migrations
+  fi
+  [[ "${startup}" != migrate ]] || create_admin_if_absent
+else
+  log "command '${role}': no start-up steps, handing over to ${BASE_ENTRYPOINT}"
+fi
+
+# Behind the ALB, the api-server builds its redirects from X-Forwarded-Proto/-For/-Port.
+if [[ "${AIRFLOW_LINE}:${role}" == "3.3:api-server" && " $* " != *" --proxy-headers "* ]]; then
+  set -- "$@" --proxy-headers
+fi
+
+# Airflow itself never needs the admin password: keep it out of the server's environment.
 unset AIRFLOW_ADMIN_PASSWORD
 exec "${BASE_ENTRYPOINT}" "$@"

@@ -7,6 +7,11 @@
  * Quantities:
  * - ECS service: its desired count; an autoscaled service at its minimum capacity. Task vCPU and
  *   GB from the task definition; tasks on FARGATE_SPOT get the Spot discount.
+ * - ECS executor workers (a task definition no service runs, named by a scheduler's
+ *   AIRFLOW__AWS_ECS_EXECUTOR__TASK_DEFINITION): one task per task instance the DAGs start in a
+ *   week (their schedules, scaled to the assumed hours per week) times the assumed billed minutes
+ *   of one task (`costAssumptions.ecsWorkerTaskMinutes`), on the capacity provider the executor
+ *   asks for.
  * - RDS: instance class hourly rate and allocated storage, both twice with Multi-AZ.
  * - NAT gateway and load balancer: per hour; ALB capacity units and NAT data from the assumptions.
  * - EFS, S3, ECR, CloudWatch Logs: the assumed GB per system, over the system's resources of that
@@ -79,6 +84,14 @@ export interface Unestimated {
   readonly type: string;
   readonly addresses: readonly string[];
   readonly reason: string;
+}
+
+/** How much the DAGs run: what prices the ECS executor's worker tasks. */
+export interface Workload {
+  /** Task instances the DAGs start in a week of 168 hours. */
+  readonly taskRunsPerWeek: number;
+  /** Where the figure comes from, for the report (e.g. "schedules of 5 DAGs in dags/"). */
+  readonly source: string;
 }
 
 export interface Estimate {
@@ -197,6 +210,7 @@ class Estimator {
     private readonly app: SynthesizedApp,
     private readonly assumptions: CostAssumptions,
     private readonly prices: PriceList,
+    private readonly workload?: Workload,
   ) {
     this.natUsers = this.natGatewayUsers();
   }
@@ -249,6 +263,7 @@ class Estimator {
 
   private readonly pricers: Record<string, (r: Resource) => void> = {
     aws_ecs_service: (r) => this.ecsService(r),
+    aws_ecs_task_definition: (r) => this.taskDefinition(r),
     aws_db_instance: (r) => this.database(r),
     aws_nat_gateway: (r) => this.natGateway(r),
     aws_lb: (r) => this.loadBalancer(r),
@@ -260,6 +275,8 @@ class Estimator {
       else this.collect("logs", r);
     },
     aws_ecr_repository: (r) => this.collect("ecr", r),
+    aws_service_discovery_private_dns_namespace: (r) => this.dnsNamespace(r),
+    aws_service_discovery_service: (r) => this.discoveryService(r),
     aws_cloudwatch_metric_alarm: (r) => this.collect("alarms", r),
     aws_ssm_parameter: (r) => {
       const tier = r.config.tier ?? "Standard";
@@ -300,17 +317,7 @@ class Estimator {
       return;
     }
 
-    const scaling = this.app
-      .resources("aws_appautoscaling_target")
-      .find((t) =>
-        this.app.referencedOfType(t.stack, t.config.resource_id, "aws_ecs_service").some((s) => s.address === service.address),
-      );
-    const desired = num(service.config.desired_count) ?? 0;
-    const min = num(scaling?.config.min_capacity);
-    const tasks = scaling && min !== undefined ? min : desired;
-    const note = scaling
-      ? `autoscaled: minimum capacity ${fmt(tasks)} of ${fmt(tasks)}-${fmt(num(scaling.config.max_capacity) ?? tasks)}`
-      : undefined;
+    const { tasks, note } = this.serviceTasks(service);
 
     let strategy = list<Record<string, unknown>>(service.config.capacity_provider_strategy);
     if (strategy.length === 0 && service.config.launch_type === undefined) strategy = this.clusterDefaultStrategy(service);
@@ -348,6 +355,136 @@ class Estimator {
       });
     }
     if (tasks === 0) this.note("free", service, "runs no task at its minimum capacity");
+  }
+
+  /** A task definition no service runs is priced as ECS executor workers, if a scheduler runs it. */
+  private taskDefinition(definition: Resource): void {
+    const runByService = this.app
+      .resources("aws_ecs_service")
+      .some((s) =>
+        this.app
+          .referencedOfType(s.stack, s.config.task_definition, "aws_ecs_task_definition")
+          .some((d) => d.address === definition.address),
+      );
+    if (runByService) {
+      this.classify(definition);
+      return;
+    }
+    const family = String(definition.config.family ?? "");
+    const scheduler = this.app
+      .resources("aws_ecs_task_definition")
+      .map((d) => String(d.config.container_definitions ?? ""))
+      .find((text) => text.includes(`"AIRFLOW__AWS_ECS_EXECUTOR__TASK_DEFINITION", "value" = "${family}"`));
+    if (scheduler === undefined) {
+      this.note("unpriced", definition, "no ECS service or ECS executor runs it");
+      return;
+    }
+    if (this.workload === undefined) {
+      this.note("unpriced", definition, "ECS executor workers: no DAG schedules given");
+      return;
+    }
+
+    const { fargate } = this.prices.prices;
+    const cpu = num(definition.config.cpu);
+    const memory = num(definition.config.memory);
+    if (cpu === undefined || memory === undefined) {
+      this.note("unpriced", definition, "task definition without cpu and memory");
+      return;
+    }
+    // The executor's run_task_kwargs, as jsonencode wrote it: a JSON string with its quotes escaped.
+    const kwargs = /"AIRFLOW__AWS_ECS_EXECUTOR__RUN_TASK_KWARGS", "value" = "((?:[^"\\]|\\.)*)"/.exec(scheduler)?.[1];
+    const strategy = kwargs
+      ? (JSON.parse(JSON.parse(`"${kwargs}"`)) as { capacity_provider_strategy?: { capacityProvider: string }[] })
+          .capacity_provider_strategy
+      : undefined;
+    const provider = strategy?.[0]?.capacityProvider ?? "FARGATE";
+    if (provider !== "FARGATE" && provider !== "FARGATE_SPOT") {
+      this.note("unpriced", definition, `capacity provider ${provider}: no price yet`);
+      return;
+    }
+
+    const share = Math.min(this.assumptions.hoursPerWeek, 168) / 168;
+    const runs = this.workload.taskRunsPerWeek * share;
+    const minutes = this.assumptions.ecsWorkerTaskMinutes;
+    const hours = (runs * minutes) / 60;
+    const factors: Factor[] =
+      provider === "FARGATE_SPOT"
+        ? [{ value: 1 - fargate.spotDiscount.fraction, label: `${fmt(1 - fargate.spotDiscount.fraction)} (Spot)` }]
+        : [];
+    this.add({
+      system: definition.system,
+      category: "Compute",
+      label: `${family} (ECS executor workers, ${provider})`,
+      resources: [definition.address],
+      terms: [
+        { quantity: (cpu / 1024) * hours, unit: "vCPU-h", ...pricedAt(fargate.vcpuHour), basis: "weekly-usage" },
+        { quantity: (memory / 1024) * hours, unit: "GB-h", ...pricedAt(fargate.gbHour), basis: "weekly-usage" },
+      ],
+      factors,
+      note:
+        `${fmt(runs)} task runs a week (${this.workload.source}` +
+        `${share < 1 ? `, ${fmt(this.assumptions.hoursPerWeek)} of 168 h` : ""}) × ${fmt(minutes)} min (costAssumptions.ecsWorkerTaskMinutes)` +
+        ` of ${fmt(cpu / 1024)} vCPU and ${fmt(memory / 1024)} GB`,
+    });
+  }
+
+  /** Tasks an ECS service runs: its desired count, or its minimum capacity when autoscaled. */
+  private serviceTasks(service: Resource): { tasks: number; note?: string } {
+    const scaling = this.app
+      .resources("aws_appautoscaling_target")
+      .find((t) =>
+        this.app.referencedOfType(t.stack, t.config.resource_id, "aws_ecs_service").some((s) => s.address === service.address),
+      );
+    const desired = num(service.config.desired_count) ?? 0;
+    const min = num(scaling?.config.min_capacity);
+    const tasks = scaling && min !== undefined ? min : desired;
+    const note = scaling
+      ? `autoscaled: minimum capacity ${fmt(tasks)} of ${fmt(tasks)}-${fmt(num(scaling.config.max_capacity) ?? tasks)}`
+      : undefined;
+    return { tasks, note };
+  }
+
+  // ---- Service discovery ---------------------------------------------------------------------
+
+  private dnsNamespace(namespace: Resource): void {
+    this.add({
+      system: namespace.system,
+      category: "Networking",
+      label: `Cloud Map namespace ${String(namespace.config.name ?? namespace.name)} (Route 53 private hosted zone)`,
+      resources: [namespace.address],
+      terms: [
+        { quantity: 1, unit: "hosted zone", ...pricedAt(this.prices.prices.cloudMap.privateDnsNamespaceMonth), basis: "month" },
+      ],
+      factors: [],
+      note: "DNS queries, $0.40 per million, not estimated",
+    });
+  }
+
+  /** One registered instance per task of the ECS services that register in this Cloud Map service. */
+  private discoveryService(discovery: Resource): void {
+    const services = this.app
+      .resources("aws_ecs_service")
+      .filter((s) =>
+        this.app
+          .referencedOfType(s.stack, s.config.service_registries, "aws_service_discovery_service")
+          .some((d) => d.address === discovery.address),
+      );
+    const tasks = services.reduce((sum, s) => sum + this.serviceTasks(s).tasks, 0);
+    if (tasks === 0) {
+      this.note("free", discovery, "no task registers in it");
+      return;
+    }
+    this.add({
+      system: discovery.system,
+      category: "Networking",
+      label: `Cloud Map service ${String(discovery.config.name ?? discovery.name)} (registered tasks)`,
+      resources: [discovery.address, ...services.map((s) => s.address)],
+      terms: [
+        { quantity: tasks, unit: "instances", ...pricedAt(this.prices.prices.cloudMap.registeredInstanceMonth), basis: "month" },
+      ],
+      factors: [],
+      note: `the tasks of ${services.map((s) => String(s.config.name ?? s.name)).join(", ")}, counted as their ECS services are`,
+    });
   }
 
   /** The capacity provider strategy of the service's cluster, used when the service names none. */
@@ -607,8 +744,8 @@ class Estimator {
 }
 
 /** Prices every resource of the environment's synthesized stacks. */
-export function estimate(app: SynthesizedApp, assumptions: CostAssumptions, prices: PriceList): Estimate {
-  return new Estimator(app, assumptions, prices).run();
+export function estimate(app: SynthesizedApp, assumptions: CostAssumptions, prices: PriceList, workload?: Workload): Estimate {
+  return new Estimator(app, assumptions, prices, workload).run();
 }
 
 /** The formula of a line over a week, with its inputs, e.g. `(0.5 vCPU × $0.04048 + 1 GB × $0.004445)/h × 168 h × 1 task`. */
@@ -618,7 +755,9 @@ export function formula(item: LineItem, period: Period, estimate: Pick<Estimate,
   const groups = new Map<Basis, Term[]>();
   for (const t of item.terms) groups.set(t.basis, [...(groups.get(t.basis) ?? []), t]);
   const parts = [...groups.entries()].map(([basis, terms]) => {
-    const unitSuffix = basis === "month" ? (terms.every((t) => t.unit === "GB") ? "/GB-month" : "/month") : perUnit[basis];
+    const gbOnly = terms.every((t) => t.unit === "GB");
+    const unitSuffix =
+      basis === "month" ? (gbOnly ? "/GB-month" : "/month") : basis === "weekly-usage" && !gbOnly ? "" : perUnit[basis];
     const text = terms.map((t) => `${fmt(t.quantity)} ${t.unit} × $${fmt(t.unitPrice)}`).join(" + ");
     const inner = terms.length > 1 ? `(${text})${unitSuffix}` : `${text}${unitSuffix}`;
     const f = basisFactor(basis, period, assumptions, prices.monthDays);

@@ -35,6 +35,7 @@ export const priceListSchema = z.strictObject({
     cloudwatchAlarms: z.strictObject({ standardAlarmMetricMonth: usd, highResolutionAlarmMetricMonth: usd }),
     ecr: z.strictObject({ storedGbMonth: usd }),
     ssm: z.strictObject({ advancedParameterMonth: usd }),
+    cloudMap: z.strictObject({ privateDnsNamespaceMonth: usd, registeredInstanceMonth: usd }),
   }),
   /** Resource types that cost nothing by themselves, each with the reason. */
   free: reasons,

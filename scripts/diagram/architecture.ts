@@ -8,7 +8,11 @@
  *   referenced group (or the internet) to the members of the group it belongs to, except that a
  *   load balancer only reaches the services registered in its target groups; egress rules to a
  *   CIDR (tasks to the internet) are drawn too, since no ingress rule describes them;
- * - dotted: what a task role's IAM policy lets a service use, queue redrives, NAT routes.
+ * - dotted: what a task role's IAM policy lets a service use, queue redrives, NAT routes, and the
+ *   scheduler starting ECS executor workers (RunTask).
+ * ECS executor workers are a task definition no service runs, which a scheduler names in its
+ * AIRFLOW__AWS_ECS_EXECUTOR__TASK_DEFINITION; they sit in the subnets and groups the scheduler's
+ * AIRFLOW__AWS_ECS_EXECUTOR__SUBNETS and __SECURITY_GROUPS name.
  * A resource is a member of a group when one of its security-group arguments refers to it
  * (an EFS mount target stands for its file system). Output is sorted, so it only changes when
  * the infrastructure does.
@@ -47,6 +51,7 @@ const KIND_ORDER = [
   "aws_lb",
   "aws_nat_gateway",
   "aws_ecs_service",
+  "aws_ecs_task_definition",
   "aws_db_instance",
   "aws_efs_file_system",
   ...Object.keys(REGIONAL),
@@ -71,9 +76,36 @@ class ArchitectureDiagram {
   private readonly edges = new Map<string, { from: string; to: string; arrow: string; labels: Set<string> }>();
   private readonly subnetZone = new Map<string, Zone>();
   private readonly rules: string[][] = [];
+  /** ECS executor workers: the worker task definition's address -> the scheduler service that starts them. */
+  private readonly workers = new Map<string, { definition: Resource; scheduler: Resource; settings: string }>();
 
   constructor(private readonly app: SynthesizedApp) {
     this.classifySubnets();
+    this.findWorkers();
+  }
+
+  private findWorkers(): void {
+    const services = this.app.resources("aws_ecs_service");
+    const definitionOf = (s: Resource) =>
+      this.app.referencedOfType(s.stack, s.config.task_definition, "aws_ecs_task_definition")[0];
+    const run = new Set(services.map((s) => definitionOf(s)?.address));
+    for (const definition of this.app.resources("aws_ecs_task_definition").filter((d) => !run.has(d.address))) {
+      const named = `"AIRFLOW__AWS_ECS_EXECUTOR__TASK_DEFINITION", "value" = "${String(definition.config.family)}"`;
+      const scheduler = services.find((s) => String(definitionOf(s)?.config.container_definitions ?? "").includes(named));
+      if (!scheduler) continue;
+      const settings = String(definitionOf(scheduler)?.config.container_definitions ?? "");
+      this.workers.set(definition.address, { definition, scheduler, settings: this.executorSetting(settings) });
+    }
+  }
+
+  /** The executor's SUBNETS and SECURITY_GROUPS values out of a scheduler's container definitions. */
+  private executorSetting(definitions: string): string {
+    return (
+      [...definitions.matchAll(/"AIRFLOW__AWS_ECS_EXECUTOR__(?:SUBNETS|SECURITY_GROUPS)", "value" = ([^}]*)\}/g)]
+        // Bare inside jsonencode; written as an interpolation so the reference reader sees it.
+        .map((m) => `\${${m[1]}}`)
+        .join(" ")
+    );
   }
 
   render(title: string): string {
@@ -132,11 +164,22 @@ class ArchitectureDiagram {
       const size = task ? `${Number(task.config.cpu) / 1024} vCPU · ${Number(task.config.memory) / 1024} GB` : "";
       const publicIp = network?.assign_public_ip === true ? " · public IP" : "";
       const name = String(service.config.name ?? service.name);
+      const privateNames = this.privateNames(service);
       this.add(
         service,
         this.zoneOf(service.stack, network?.subnets),
-        `[["${label(`ECS ${name}`, `${size} · ${providers || "FARGATE"}${publicIp}`)}"]]`,
+        `[["${label(`ECS ${name}`, `${size} · ${providers || "FARGATE"}${publicIp}`, ...privateNames)}"]]`,
         name,
+      );
+    }
+    for (const { definition, settings } of this.workers.values()) {
+      const family = String(definition.config.family);
+      const size = `${Number(definition.config.cpu) / 1024} vCPU · ${Number(definition.config.memory) / 1024} GB`;
+      this.add(
+        definition,
+        this.zoneOf(definition.stack, settings),
+        `[["${label(`ECS ${family}`, `ECS executor workers, one task per task instance · ${size}`)}"]]`,
+        family,
       );
     }
     for (const db of this.app.resources("aws_db_instance")) {
@@ -171,6 +214,18 @@ class ArchitectureDiagram {
     }
   }
 
+  /** The Cloud Map DNS names the service's tasks register under (`<service>.<namespace>`). */
+  private privateNames(service: Resource): string[] {
+    return this.app
+      .referencedOfType(service.stack, service.config.service_registries, "aws_service_discovery_service")
+      .flatMap((discovery) => {
+        const dns = list(discovery.config.dns_config)[0] as Record<string, unknown> | undefined;
+        return this.app
+          .referencedOfType(discovery.stack, dns?.namespace_id, "aws_service_discovery_private_dns_namespace")
+          .map((namespace) => `DNS ${String(discovery.config.name)}.${String(namespace.config.name)}`);
+      });
+  }
+
   /** The node a resource is drawn as: itself, or the file system of an EFS mount target. */
   private nodeOf(resource: Resource): Node | undefined {
     if (resource.type === "aws_efs_mount_target") {
@@ -187,6 +242,12 @@ class ArchitectureDiagram {
       if (RULE_TYPES.has(resource.type)) continue;
       const node = this.nodeOf(resource);
       if (!node) continue;
+      const worker = this.workers.get(resource.address);
+      if (worker) {
+        for (const group of this.app.referencedOfType(resource.stack, worker.settings, "aws_security_group")) {
+          members.set(group.address, [...(members.get(group.address) ?? []), node]);
+        }
+      }
       for (const [key, value] of Object.entries(resource.config)) {
         const inNetwork = key === "network_configuration";
         if (!/security_group/.test(key) && !inNetwork) continue;
@@ -242,8 +303,9 @@ class ArchitectureDiagram {
       const self = endpoints(own, undefined);
       const peer = endpoints(other, cidr);
       const [from, to] = ingress ? [peer, self] : [self, peer];
+      const withinGroup = own !== undefined && own.address === other?.address;
       for (const f of from.nodes) {
-        for (const t of to.nodes) if (this.carries(f, t)) this.edge(f.id, t.id, "-->", ports(r));
+        for (const t of to.nodes) if (this.carries(f, t, withinGroup ? r : undefined)) this.edge(f.id, t.id, "-->", ports(r));
       }
       this.rules.push([from.name, to.name, ports(r), String(r.config.description ?? "")]);
     }
@@ -251,9 +313,21 @@ class ArchitectureDiagram {
 
   /**
    * Whether traffic the groups allow can flow: a load balancer reaches only the services
-   * registered in its target groups, not every member of the targets' security group.
+   * registered in its target groups, not every member of the targets' security group; a rule
+   * within one group (`withinGroup`) reaches only the other members whose containers listen on
+   * its port.
    */
-  private carries(from: Node, to: Node): boolean {
+  private carries(from: Node, to: Node, withinGroup?: Resource): boolean {
+    if (withinGroup) {
+      if (from.id === to.id || to.resource?.type !== "aws_ecs_service") return false;
+      const [task] = this.app.referencedOfType(to.resource.stack, to.resource.config.task_definition, "aws_ecs_task_definition");
+      const listening = [
+        ...stringsIn(task?.config.container_definitions)
+          .join("\n")
+          .matchAll(/"containerPort" = (\d+)/g),
+      ];
+      return listening.some((m) => Number(m[1]) === Number(withinGroup.config.from_port));
+    }
     if (from.resource?.type !== "aws_lb" || to.resource?.type !== "aws_ecs_service") return true;
     const lb = from.resource;
     const service = to.resource;
@@ -263,13 +337,23 @@ class ArchitectureDiagram {
       .some((group) => listeners.some((l) => this.app.refersTo(l, group)));
   }
 
-  /** Service -> regional resource, for each one its task role's policies name. */
+  /** Service (or workers) -> regional resource, for each one its task role's policies name. */
   private iamEdges(): void {
     const policies = [...this.app.resources("aws_iam_role_policy"), ...this.app.resources("aws_iam_policy")];
     const attachments = this.app.resources("aws_iam_role_policy_attachment");
-    for (const service of this.app.resources("aws_ecs_service")) {
-      const from = this.nodes.get(service.address);
-      const [task] = this.app.referencedOfType(service.stack, service.config.task_definition, "aws_ecs_task_definition");
+    const runners = [
+      ...this.app.resources("aws_ecs_service").map((service) => ({
+        from: this.nodes.get(service.address),
+        task: this.app.referencedOfType(service.stack, service.config.task_definition, "aws_ecs_task_definition")[0],
+      })),
+      ...[...this.workers.values()].map(({ definition, scheduler }) => {
+        const to = this.nodes.get(definition.address);
+        const from = this.nodes.get(scheduler.address);
+        if (from && to) this.edge(from.id, to.id, "-.->", "RunTask");
+        return { from: to, task: definition };
+      }),
+    ];
+    for (const { from, task } of runners) {
       if (!from || !task) continue;
       for (const role of this.app.referencedOfType(task.stack, task.config.task_role_arn, "aws_iam_role")) {
         const attached = attachments

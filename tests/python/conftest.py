@@ -16,7 +16,6 @@ from typing import Any
 _airflow_home = tempfile.mkdtemp(prefix="alerta-utec-airflow-home-")
 atexit.register(shutil.rmtree, _airflow_home, ignore_errors=True)
 os.environ["AIRFLOW_HOME"] = _airflow_home
-os.environ["AIRFLOW__CORE__LOAD_EXAMPLES"] = "False"
 
 import boto3  # noqa: E402
 import pytest  # noqa: E402
@@ -24,7 +23,9 @@ from moto import mock_aws  # noqa: E402
 
 from alerta_utec.store import IncidentStore  # noqa: E402
 
-from support import FAKE_CREDENTIALS, REGION, create_incidents_table  # noqa: E402
+from support import FAKE_CREDENTIALS, IMAGE_AIRFLOW_CONFIG, REGION, create_incidents_table  # noqa: E402
+
+os.environ.update(IMAGE_AIRFLOW_CONFIG)
 
 
 @pytest.fixture

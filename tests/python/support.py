@@ -15,6 +15,15 @@ from alerta_utec.store import deserialize, serialize
 
 REPO = Path(__file__).resolve().parents[2]
 DAGS = REPO / "dags"
+DOCKERFILE = REPO / "docker" / "airflow" / "Dockerfile"
+
+# The Airflow settings of the image (docker/airflow/Dockerfile's ENV; test_dagbag checks they agree)
+# that change how the DAGs parse and schedule, so the tests parse and run them the same way.
+# The executor is left out: SQLite, which the tests use, works only with the SequentialExecutor.
+IMAGE_AIRFLOW_CONFIG = {
+    "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+    "AIRFLOW__SCHEDULER__CREATE_CRON_DATA_INTERVALS": "True",
+}
 
 REGION = "us-east-1"
 TABLE = "Incidents"

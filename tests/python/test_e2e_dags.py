@@ -29,6 +29,7 @@ from support import (
     CLASSIFICATION_INDEX,
     DAGS,
     FAKE_CREDENTIALS,
+    IMAGE_AIRFLOW_CONFIG,
     NOTIFICATION_INDEX,
     NOW,
     REGION,
@@ -86,7 +87,7 @@ def airflow_env(moto_endpoint: str, tmp_path_factory: pytest.TempPathFactory) ->
         {
             "AIRFLOW_HOME": str(home),
             "AIRFLOW__CORE__DAGS_FOLDER": str(DAGS),
-            "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+            **IMAGE_AIRFLOW_CONFIG,
             "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{home}/airflow.db",
             "AWS_ENDPOINT_URL": moto_endpoint,
         }

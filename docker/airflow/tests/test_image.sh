@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Behaviour of the image's start-up logic, tested without Docker (`make test-image`):
 # bootstrap.py and entrypoint.sh run on this machine against a fake PostgreSQL on 127.0.0.1, a
-# stub `airflow` CLI and a stub base /entrypoint. Also checks that the image's pins agree with
-# requirements/airflow-constraints.txt. Prints "N passed, N failed" last.
+# stub `airflow` CLI and a stub base /entrypoint, for both Airflow lines. Also checks that the
+# Dockerfile's defaults and each line's image.in agree with requirements/airflow-<line>/constraints.txt.
+# Prints "N passed, N failed" last.
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -13,6 +14,10 @@ readonly BOOTSTRAP="${IMAGE_DIR}/bootstrap.py"
 readonly ENTRYPOINT="${IMAGE_DIR}/entrypoint.sh"
 readonly DB_PASSWORD="S3cret-db-pw"
 readonly ADMIN_PASSWORD="S3cret-admin-pw"
+readonly JWT_SECRET="S3cret-jwt"
+# What every Airflow 3 role is given as ECS secrets besides the database URL.
+readonly LINE3_SECRETS=(AIRFLOW__API_AUTH__JWT_SECRET="${JWT_SECRET}" AIRFLOW__API__SECRET_KEY=S3cret-key
+  AIRFLOW__CORE__FERNET_KEY=S3cret-fernet)
 # The interpreter itself rather than a version-manager shim: dozens of starts stay fast.
 PYTHON="$(python3 -c 'import sys; print(sys.executable)')"
 readonly PYTHON
@@ -177,8 +182,9 @@ seed_says_when_the_dags_folder_is_missing() {
 
 # --- entrypoint.sh with a stub airflow CLI and a stub base /entrypoint -------------------------
 
-# Runs the entrypoint in ${WORK}/CASE with the fake database up; extra VAR=value pairs first,
-# then `--` and the container command. Leaves airflow.calls, base.calls and err in ${WORK}/CASE.
+# Runs the entrypoint in ${WORK}/CASE with the fake database up, as the 2.8 image unless the
+# VAR=value pairs (first) say AIRFLOW_LINE=3.3; then `--` and the container command. Leaves
+# airflow.calls, base.calls and err in ${WORK}/CASE.
 run_entrypoint() {
   local dir="${WORK}/$1"
   shift
@@ -198,14 +204,14 @@ STUB
   cat >"${dir}/base-entrypoint" <<'STUB'
 #!/usr/bin/env bash
 echo "$* CONNECTION_CHECK_MAX_COUNT=${CONNECTION_CHECK_MAX_COUNT:-unset} admin-password:${AIRFLOW_ADMIN_PASSWORD:+set}" \
-  >>"${STUB_DIR}/base.calls"
+  "auth-manager:${AIRFLOW__CORE__AUTH_MANAGER:-unset}" >>"${STUB_DIR}/base.calls"
 STUB
   chmod +x "${dir}/bin/airflow" "${dir}/base-entrypoint"
   ln -s "${PYTHON}" "${dir}/bin/python3"
   touch "${dir}/airflow.calls" "${dir}/base.calls"
   env -u AIRFLOW_ADMIN_PASSWORD \
     PATH="${dir}/bin:${PATH}" STUB_DIR="${dir}" \
-    BASE_ENTRYPOINT="${dir}/base-entrypoint" IMAGE_DAGS_DIR="${dir}/image" \
+    BASE_ENTRYPOINT="${dir}/base-entrypoint" IMAGE_DAGS_DIR="${dir}/image" AIRFLOW_LINE=2.8 \
     AIRFLOW__CORE__DAGS_FOLDER="${dir}/efs" AIRFLOW_DB_WAIT_TIMEOUT=2 \
     AIRFLOW__DATABASE__SQL_ALCHEMY_CONN="$(conn_url "${PG_PORT}")" \
     "${vars[@]}" bash "${ENTRYPOINT}" "$@" 2>"${dir}/err"
@@ -265,38 +271,114 @@ other_commands_pass_straight_through() {
   contains "${WORK}/e6/base.calls" "version CONNECTION_CHECK_MAX_COUNT=unset"
 }
 
+# --- entrypoint.sh on the 3.3 line --------------------------------------------------------------
+
+api_server_migrates_creates_the_admin_and_starts_behind_the_proxy_with_fab() {
+  run_entrypoint a1 AIRFLOW_LINE=3.3 "${LINE3_SECRETS[@]}" AIRFLOW_ADMIN_PASSWORD="${ADMIN_PASSWORD}" -- api-server
+  local d="${WORK}/a1"
+  contains "${d}/airflow.calls" "db migrate"
+  contains "${d}/airflow.calls" "users create --role Admin --username admin"
+  contains "${d}/base.calls" "api-server --proxy-headers CONNECTION_CHECK_MAX_COUNT=0 admin-password: "
+  contains "${d}/base.calls" "auth-manager:airflow.providers.fab.auth_manager.fab_auth_manager.FabAuthManager"
+  [[ -e "${d}/efs/incident_classifier.py" ]] || fail "DAGs not seeded"
+  lacks "${d}/err" "${ADMIN_PASSWORD}"
+  lacks "${d}/err" "${JWT_SECRET}"
+}
+
+api_server_keeps_an_existing_admin_and_adds_proxy_headers_once() {
+  run_entrypoint a2 AIRFLOW_LINE=3.3 "${LINE3_SECRETS[@]}" STUB_USERS='[{"username": "admin"}]' \
+    -- airflow api-server --proxy-headers
+  local d="${WORK}/a2"
+  lacks "${d}/airflow.calls" "users create"
+  contains "${d}/base.calls" "airflow api-server --proxy-headers CONNECTION_CHECK_MAX_COUNT=0"
+  lacks "${d}/base.calls" "--proxy-headers --proxy-headers"
+}
+
+# $1: the 3.3 role; each waits for the api-server's migrations and never touches the users.
+line3_role_waits_for_the_migrations() {
+  run_entrypoint "w-$1" AIRFLOW_LINE=3.3 "${LINE3_SECRETS[@]}" AIRFLOW_ADMIN_PASSWORD="${ADMIN_PASSWORD}" -- "$1"
+  local d="${WORK}/w-$1"
+  contains "${d}/airflow.calls" "db check-migrations --migration-wait-timeout 600"
+  lacks "${d}/airflow.calls" "db migrate"
+  lacks "${d}/airflow.calls" "users"
+  contains "${d}/err" "for the api-server to apply the migrations"
+  contains "${d}/base.calls" "$1 CONNECTION_CHECK_MAX_COUNT=0 admin-password: auth-manager:airflow.providers.fab"
+  [[ -e "${d}/efs/incident_classifier.py" ]] || fail "DAGs not seeded"
+}
+scheduler_on_3_3_waits_for_the_migrations() { line3_role_waits_for_the_migrations scheduler; }
+dag_processor_waits_for_the_migrations() { line3_role_waits_for_the_migrations dag-processor; }
+triggerer_waits_for_the_migrations() { line3_role_waits_for_the_migrations triggerer; }
+
+line3_roles_stop_before_the_database_when_a_shared_secret_is_missing() {
+  local status=0
+  run_entrypoint a3 AIRFLOW_LINE=3.3 AIRFLOW__API__SECRET_KEY=k AIRFLOW__CORE__FERNET_KEY=f -- triggerer || status=$?
+  [[ ${status} -ne 0 ]] || fail "exit status 0"
+  contains "${WORK}/a3/err" "AIRFLOW__API_AUTH__JWT_SECRET not set"
+  lacks "${WORK}/a3/err" "waiting up to"
+  [[ ! -s "${WORK}/a3/base.calls" ]] || fail "handed over to the base entrypoint anyway"
+}
+
+webserver_is_refused_on_3_3_with_the_replacement_named() {
+  local status=0
+  run_entrypoint a4 AIRFLOW_LINE=3.3 "${LINE3_SECRETS[@]}" -- webserver || status=$?
+  [[ ${status} -ne 0 ]] || fail "exit status 0"
+  contains "${WORK}/a4/err" "Airflow 3 has no webserver: run api-server"
+  [[ ! -s "${WORK}/a4/airflow.calls" ]] || fail "airflow was called"
+}
+
+an_unknown_line_is_refused() {
+  local status=0
+  run_entrypoint a5 AIRFLOW_LINE=2.9 -- scheduler || status=$?
+  [[ ${status} -ne 0 ]] || fail "exit status 0"
+  contains "${WORK}/a5/err" "AIRFLOW_LINE must be 2.8 or 3.3 (got '2.9')"
+  [[ ! -s "${WORK}/a5/base.calls" ]] || fail "handed over to the base entrypoint anyway"
+}
+
+line_2_8_keeps_its_auth_manager_and_command() {
+  run_entrypoint a6 AIRFLOW_ADMIN_PASSWORD="${ADMIN_PASSWORD}" -- webserver
+  contains "${WORK}/a6/base.calls" "webserver CONNECTION_CHECK_MAX_COUNT=0 admin-password: auth-manager:unset"
+}
+
 # --- pins --------------------------------------------------------------------------------------
 
-pins_agree_with_the_constraints_file() {
-  local constraints="${REPO_ROOT}/requirements/airflow-constraints.txt"
-  if [[ ! -f "${constraints}" ]]; then
-    echo "SKIP: ${constraints#"${REPO_ROOT}"/} does not exist yet"
-    return 0
-  fi
-  "${PYTHON}" - "${IMAGE_DIR}/Dockerfile" "${IMAGE_DIR}/requirements.txt" "${constraints}" <<'PY'
-import re, sys
-dockerfile, requirements, constraints = sys.argv[1:]
+# The Dockerfile's defaults are the 2.8 line, and each line's image.in agrees with its constraints.
+pins_agree_with_the_constraints_files() {
+  "${PYTHON}" - "${IMAGE_DIR}/Dockerfile" "${REPO_ROOT}/requirements" <<'PY'
+import pathlib, re, sys
+dockerfile, requirements = pathlib.Path(sys.argv[1]).read_text(), pathlib.Path(sys.argv[2])
 
 def pins(path):
     found = {}
-    for line in open(path):
+    for line in path.read_text().splitlines():
         m = re.match(r"\s*([A-Za-z0-9_.\-\[\]]+)\s*==\s*([^\s;#]+)", line)
         if m:
             found[re.sub(r"[-_.]+", "-", m[1].split("[")[0]).lower()] = m[2]
     return found
 
-wanted = pins(requirements)
-wanted["apache-airflow"] = re.search(r"^ARG AIRFLOW_VERSION=(\S+)", open(dockerfile).read(), re.M)[1]
-pinned = pins(constraints)
-problems = [
-    f"{name}: docker/airflow pins {version}, the constraints file {pinned[name]}"
-    for name, version in sorted(wanted.items())
-    if name in pinned and pinned[name] != version
-]
-problems += [f"{name}: not pinned in the constraints file" for name in ("apache-airflow", "boto3")
-             if name not in pinned]
+def default(arg):
+    return re.search(rf"^ARG {arg}=(\S+)", dockerfile, re.M)[1]
+
+problems = []
+lines = sorted(p.name.removeprefix("airflow-") for p in requirements.glob("airflow-*"))
+if lines != ["2.8", "3.3"]:
+    problems.append(f"expected the lines 2.8 and 3.3 under requirements/, found {lines}")
+for line in lines:
+    where = f"requirements/airflow-{line}"
+    wanted = pins(requirements / f"airflow-{line}" / "image.in")
+    pinned = pins(requirements / f"airflow-{line}" / "constraints.txt")
+    problems += [f"{where}: {name} is {version} in image.in, {pinned.get(name)} in constraints.txt"
+                 for name, version in sorted(wanted.items()) if pinned.get(name) != version]
+    if not pinned.get("apache-airflow", "").startswith(f"{line}."):
+        problems.append(f"{where}/constraints.txt pins apache-airflow {pinned.get('apache-airflow')}, not a {line}.x")
+    problems += [f"{where}/constraints.txt does not pin {name}" for name in ("boto3", "psycopg2-binary")
+                 if name not in pinned]
+line, version = default("AIRFLOW_LINE"), default("AIRFLOW_VERSION")
+if line != "2.8":
+    problems.append(f"the Dockerfile's default AIRFLOW_LINE is {line}, not the seed's 2.8")
+elif pins(requirements / "airflow-2.8" / "constraints.txt").get("apache-airflow") != version:
+    problems.append(f"the Dockerfile's default AIRFLOW_VERSION {version} is not the 2.8 line's apache-airflow pin")
 if problems:
-    sys.exit("requirements/airflow-constraints.txt disagrees with the image:\n  " + "\n  ".join(problems))
+    sys.exit("the image's pins disagree:\n  " + "\n  ".join(problems))
 PY
 }
 
@@ -316,7 +398,16 @@ for case in \
   scheduler_waits_for_the_migrations_instead_of_running_them \
   server_roles_stop_before_airflow_when_the_database_never_answers \
   other_commands_pass_straight_through \
-  pins_agree_with_the_constraints_file; do
+  api_server_migrates_creates_the_admin_and_starts_behind_the_proxy_with_fab \
+  api_server_keeps_an_existing_admin_and_adds_proxy_headers_once \
+  scheduler_on_3_3_waits_for_the_migrations \
+  dag_processor_waits_for_the_migrations \
+  triggerer_waits_for_the_migrations \
+  line3_roles_stop_before_the_database_when_a_shared_secret_is_missing \
+  webserver_is_refused_on_3_3_with_the_replacement_named \
+  an_unknown_line_is_refused \
+  line_2_8_keeps_its_auth_manager_and_command \
+  pins_agree_with_the_constraints_files; do
   run_case "${case//_/ }" "${case}"
 done
 
