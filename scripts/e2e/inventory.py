@@ -97,6 +97,9 @@ KINDS: dict[str, Lister] = {
     "ssm parameter": ("ssm", "describe_parameters", {}, lambda r: [p["Name"] for p in r["Parameters"]]),
     "secret": ("secretsmanager", "list_secrets", {}, lambda r: [s["Name"] for s in r["SecretList"]]),
     "ses identity": ("ses", "list_identities", {}, lambda r: r["Identities"]),
+    "cloud map namespace": ("servicediscovery", "list_namespaces", {}, lambda r: [n["Id"] for n in r["Namespaces"]]),
+    "cloud map service": ("servicediscovery", "list_services", {}, lambda r: [x["Id"] for x in r["Services"]]),
+    "hosted zone": ("route53", "list_hosted_zones", {}, lambda r: [z["Id"] for z in r["HostedZones"]]),
     "scalable target": (
         "application-autoscaling",
         "describe_scalable_targets",
