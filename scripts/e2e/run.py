@@ -36,10 +36,29 @@ STACKS = ("state", "network", "data", "airflow", "video-pipeline")
 #: The environment that goes through the users' own commands, `cdktf deploy` and `cdktf destroy`.
 CDKTF_ENVIRONMENT = "hackathon"
 #: AWS provider service keys the stacks call (endpoints block); sts for the caller identity.
-SERVICES = (
-    "applicationautoscaling cloudwatch dynamodb ec2 ecr ecs efs elbv2 iam logs rds s3 secretsmanager "
-    "route53 s3control servicediscovery ses sns sqs ssm sts"
-).split()
+SERVICES = [
+    "applicationautoscaling",
+    "cloudwatch",
+    "dynamodb",
+    "ec2",
+    "ecr",
+    "ecs",
+    "efs",
+    "elbv2",
+    "iam",
+    "logs",
+    "rds",
+    "s3",
+    "secretsmanager",
+    "route53",
+    "s3control",
+    "servicediscovery",
+    "ses",
+    "sns",
+    "sqs",
+    "ssm",
+    "sts",
+]
 PROXY_VARIABLES = ("http_proxy", "https_proxy", "no_proxy", "all_proxy")
 CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
 

@@ -126,7 +126,7 @@ def put_with_tls_only_policy(aws: Callable[[str], Any]) -> None:
 
 
 def test_gap_2_in_moto(aws: Callable[[str], Any]) -> None:
-    with pytest.raises(ClientError, match="AccessDenied|403"):
+    with pytest.raises(ClientError, match=r"AccessDenied|403"):
         put_with_tls_only_policy(aws)
 
 
@@ -143,7 +143,7 @@ def test_gap_2_workaround_keeps_unconditional_denies(aws: Callable[[str], Any], 
     deny = {**TLS_ONLY["Statement"][0]}
     del deny["Condition"]
     s3.put_bucket_policy(Bucket="state-bucket", Policy=json.dumps({"Version": "2012-10-17", "Statement": [deny]}))
-    with pytest.raises(ClientError, match="AccessDenied|403"):
+    with pytest.raises(ClientError, match=r"AccessDenied|403"):
         s3.put_object(Bucket="state-bucket", Key="k", Body=b"x")
 
 
