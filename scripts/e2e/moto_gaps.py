@@ -431,6 +431,24 @@ def _performance_insights(patch: Patcher) -> None:
     patch.set(RDSResponse, "modify_db_instance", keeping(RDSResponse.modify_db_instance))
 
 
+# 15 -----------------------------------------------------------------------------------------------
+def _cloud_map_service(patch: Patcher) -> None:
+    from moto.servicediscovery.models import Service
+
+    original = Service.__init__
+
+    def __init__(self: Any, *args: Any, **kwargs: Any) -> None:  # noqa: N807
+        original(self, *args, **kwargs)
+        if not self.namespace_id and self.dns_config:
+            self.namespace_id = self.dns_config.get("NamespaceId")
+        if not self.service_type:
+            self.service_type = "DNS_HTTP" if self.dns_config else "HTTP"
+        if self.health_check_custom_config is not None and "FailureThreshold" not in self.health_check_custom_config:
+            self.health_check_custom_config = {**self.health_check_custom_config, "FailureThreshold": 1}
+
+    patch.set(Service, "__init__", __init__)
+
+
 GAPS: tuple[Gap, ...] = (
     Gap(
         1,
@@ -545,6 +563,16 @@ GAPS: tuple[Gap, ...] = (
         "DescribeDBInstances says false and 0 (production's second plan wants to enable them again)",
         "DescribeDBInstances returns the Performance Insights settings that were set",
         _performance_insights,
+        plan_only=True,
+    ),
+    Gap(
+        15,
+        "Cloud Map service read-back",
+        "a service created with its namespace in DnsConfig comes back without NamespaceId and Type, "
+        "and an empty HealthCheckCustomConfig without FailureThreshold, so the provider plans to "
+        "replace the api-server's service on every plan",
+        "NamespaceId from DnsConfig, Type DNS_HTTP, HealthCheckCustomConfig FailureThreshold 1 (its only value)",
+        _cloud_map_service,
         plan_only=True,
     ),
 )

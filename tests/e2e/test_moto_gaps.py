@@ -467,3 +467,31 @@ def test_gap_14_workaround(aws: Callable[[str], Any], workaround: None) -> None:
     database = insights(aws)
     assert database["PerformanceInsightsEnabled"] is True
     assert database["PerformanceInsightsRetentionPeriod"] == 7
+
+
+# 15 Cloud Map service read-back ------------------------------------------------------------------
+def cloud_map_service(aws: Callable[[str], Any]) -> dict[str, Any]:
+    ec2, discovery = aws("ec2"), aws("servicediscovery")
+    vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
+    discovery.create_private_dns_namespace(Name="alerta-utec.internal", Vpc=vpc)
+    namespace = discovery.list_namespaces()["Namespaces"][0]["Id"]
+    service = discovery.create_service(
+        Name="api-server",
+        DnsConfig={"NamespaceId": namespace, "RoutingPolicy": "MULTIVALUE", "DnsRecords": [{"Type": "A", "TTL": 10}]},
+        HealthCheckCustomConfig={},
+    )["Service"]
+    return {"namespace": namespace, **discovery.get_service(Id=service["Id"])["Service"]}
+
+
+def test_gap_15_in_moto(aws: Callable[[str], Any]) -> None:
+    service = cloud_map_service(aws)
+    assert service.get("NamespaceId") is None
+    assert service.get("Type") is None
+
+
+@with_workaround(15)
+def test_gap_15_workaround(aws: Callable[[str], Any], workaround: None) -> None:
+    service = cloud_map_service(aws)
+    assert service["NamespaceId"] == service["namespace"]
+    assert service["Type"] == "DNS_HTTP"
+    assert service["HealthCheckCustomConfig"] == {"FailureThreshold": 1}
