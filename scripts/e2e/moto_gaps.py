@@ -569,8 +569,8 @@ GAPS: tuple[Gap, ...] = (
         15,
         "Cloud Map service read-back",
         "a service created with its namespace in DnsConfig comes back without NamespaceId and Type, "
-        "and an empty HealthCheckCustomConfig without FailureThreshold, so the provider plans to "
-        "replace the api-server's service on every plan",
+        "and an empty HealthCheckCustomConfig without FailureThreshold (the second plan shows "
+        "namespace_id and type as changing)",
         "NamespaceId from DnsConfig, Type DNS_HTTP, HealthCheckCustomConfig FailureThreshold 1 (its only value)",
         _cloud_map_service,
         plan_only=True,
