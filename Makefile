@@ -14,7 +14,7 @@ include $(sort $(wildcard mk/*.mk))
 
 .PHONY: help test
 help: ## List the targets
-	@grep -hE '^[a-z][a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | sort | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
+	@grep -hE '^[a-z][a-zA-Z0-9_-]+:.*## ' $(MAKEFILE_LIST) | sort | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
 
 test: $(TEST_TARGETS) ## Every check: types, lint, Jest, synth of every environment, Python, scans
 	@echo "make test: all checks passed ($(TEST_TARGETS))"

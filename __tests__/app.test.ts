@@ -30,7 +30,7 @@ describe("the app", () => {
     // The terraform block is beyond the matchers, which look at resources, data sources and providers.
     expect(env.stack("state").terraform?.backend).toEqual({ local: { path: "../../../terraform.hackathon.state.tfstate" } });
     const json = env.json("state");
-    expect(json).toHaveResourceWithProperties(S3Bucket, { bucket: "alerta-utec-tfstate-hack01", force_destroy: false });
+    expect(json).toHaveResourceWithProperties(S3Bucket, { bucket: "alerta-utec-tfstate-hack01", force_destroy: true });
     expect(resourcesOf(json, S3Bucket)).toHaveLength(1);
     expect(json).toHaveResourceWithProperties(S3BucketVersioningA, { versioning_configuration: { status: "Enabled" } });
     expect(resourcesOf(json, S3BucketVersioningA)).toHaveLength(1);

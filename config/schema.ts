@@ -156,7 +156,7 @@ export const configSchema = z
       forceDestroyBuckets: z
         .boolean()
         .describe(
-          "Let `cdktf destroy` delete S3 buckets and ECR repositories that still hold objects or images (throwaway environments only)",
+          "Let `cdktf destroy` delete S3 buckets (the state bucket too) and ECR repositories that still hold objects or images (throwaway environments only)",
         ),
       efsTransitionToIaDays: z.union([z.literal(1), z.literal(7), z.literal(14), z.literal(30), z.literal(60), z.literal(90)]),
       logsBucket: z.strictObject({

@@ -18,7 +18,15 @@ export class StateStack extends AppStack {
     super(scope, id, { config: props.config, system: "shared" });
     // Relative to cdktf.out/stacks/state, where Terraform runs.
     new LocalBackend(this, { path: `../../../terraform.${props.config.environment}.state.tfstate` });
-    // Versioned so that a bad apply or a deleted state file can be recovered.
-    new PrivateBucket(this, "state-bucket", { bucketName: props.config.state.bucket, versioned: true });
+    // Versioned so that a bad apply or a deleted state file can be recovered. Destroying this stack
+    // comes last, after the other stacks have left their state files (and every earlier version of
+    // them) behind: throwaway environments delete them with the bucket, as they do the other buckets
+    // (`data.forceDestroyBuckets`); elsewhere S3 refuses (409 BucketNotEmpty) until the bucket is
+    // emptied or the flag is set and applied (docs/e2e.md, "Tearing down an environment").
+    new PrivateBucket(this, "state-bucket", {
+      bucketName: props.config.state.bucket,
+      versioned: true,
+      forceDestroy: props.config.data.forceDestroyBuckets,
+    });
   }
 }

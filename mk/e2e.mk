@@ -1,0 +1,23 @@
+# Opt-in deploy proof: every stack of each environment applied, planned again (must be empty) and
+# destroyed with real Terraform and the real AWS provider against moto_server on loopback
+# (docs/e2e.md). Not in `make test`: it takes minutes per environment.
+E2E_ENV ?= $(ENVIRONMENTS)
+E2E_PYTHON ?= python3
+E2E_VENV := .venv-e2e
+E2E_STAMP := $(E2E_VENV)/.installed-from-e2e-txt
+E2E_WORK ?= .e2e
+
+$(E2E_STAMP): requirements/e2e.txt
+	@test -x $(E2E_VENV)/bin/python || $(E2E_PYTHON) -m venv $(E2E_VENV)
+	$(E2E_VENV)/bin/python -m pip install --quiet --disable-pip-version-check --requirement $<
+	@touch $@
+
+.PHONY: e2e e2e-test
+e2e: install $(E2E_STAMP) ## Opt-in: apply, re-plan clean and destroy E2E_ENV (default every environment) against moto
+	eval "$$(bash scripts/terraform/tools.sh)" && $(E2E_VENV)/bin/python scripts/e2e/run.py --work $(E2E_WORK) $(E2E_ENV)
+
+e2e-test: $(E2E_STAMP) ## The moto gaps e2e works around, each shown on unpatched moto (tests/e2e)
+	$(E2E_VENV)/bin/pytest -q tests/e2e
+
+# The gap tests take seconds and say when moto has fixed a gap, so every `make test` runs them.
+TEST_TARGETS += e2e-test
