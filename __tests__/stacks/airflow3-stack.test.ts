@@ -173,6 +173,9 @@ describe("the Airflow 3.3 line (production)", () => {
         dns_records: [expect.objectContaining({ type: "A", ttl: 10 })],
         routing_policy: "MULTIVALUE",
       }),
+      // What AWS stores and returns: an empty block reads back different and replaces the
+      // service on every plan (found by make e2e).
+      health_check_custom_config: { failure_threshold: 1 },
     });
     expect(json).toHaveResourceWithProperties(EcsService, {
       name: "alerta-utec-airflow-api-server",
