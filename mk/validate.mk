@@ -3,5 +3,8 @@
 # 3 minutes; without them scripts/terraform/tools.sh first builds OpenTofu and the AWS provider
 # from source (45-50 minutes and a 9.4 GB peak on 2 cores, once). docs/validation.md.
 .PHONY: validate
-validate: synth-all ## Opt-in: tofu init/validate of every stack of every environment (~3 min; cold build ~45 min)
+# Then the same stacks through cdktf's own toBeValidTerraform() matcher (jest.validate.config.js),
+# on the same OpenTofu and mirror: the check a CDKTF user writes, kept honest by running it.
+validate: synth-all ## Opt-in: tofu init/validate of every stack of every environment, then toBeValidTerraform (~6 min; cold build ~45 min)
 	bash scripts/validate/validate.sh
+	eval "$$(bash scripts/terraform/tools.sh)" && TERRAFORM_BINARY_NAME="$$TOFU" $(MAKE) validate-matchers
