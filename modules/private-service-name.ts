@@ -45,7 +45,9 @@ export class PrivateServiceName extends Construct {
       // ECS reports each task's health (running, container health check passing) to Cloud Map:
       // a task that is starting or failing is not answered. AWS always stores and returns a
       // FailureThreshold of 1 (the field is otherwise unsupported), so the config says 1 too: an
-      // empty block reads back different, and the block forces a new service on every plan.
+      // empty block reads back different and forces a new service on every plan (found by
+      // make e2e; the same on AWS, hashicorp/terraform-provider-aws#44285). The cost is the
+      // provider's deprecation warning on failure_threshold in validate and plan.
       healthCheckCustomConfig: { failureThreshold: 1 },
       // A service that still has instances cannot be deleted; ECS deregisters them on destroy.
       forceDestroy: true,
