@@ -449,6 +449,25 @@ def _cloud_map_service(patch: Patcher) -> None:
     patch.set(Service, "__init__", __init__)
 
 
+# 16 -----------------------------------------------------------------------------------------------
+def _namespace_hosted_zone(patch: Patcher) -> None:
+    from moto.route53 import route53_backends
+    from moto.servicediscovery.models import ServiceDiscoveryBackend
+    from moto.utilities.utils import get_partition
+
+    original = ServiceDiscoveryBackend.delete_namespace
+
+    def delete_namespace(self: Any, namespace_id: str) -> str:
+        namespace = self.get_namespace(namespace_id)
+        zone_id = (namespace.dns_properties or {}).get("HostedZoneId")
+        operation_id = original(self, namespace_id)
+        if zone_id:
+            route53_backends[self.account_id][get_partition(self.region_name)].delete_hosted_zone(zone_id)
+        return operation_id
+
+    patch.set(ServiceDiscoveryBackend, "delete_namespace", delete_namespace)
+
+
 GAPS: tuple[Gap, ...] = (
     Gap(
         1,
@@ -574,6 +593,13 @@ GAPS: tuple[Gap, ...] = (
         "NamespaceId from DnsConfig, Type DNS_HTTP, HealthCheckCustomConfig FailureThreshold 1 (its only value)",
         _cloud_map_service,
         plan_only=True,
+    ),
+    Gap(
+        16,
+        "Cloud Map namespace hosted zone",
+        "DeleteNamespace deletes a DNS namespace but leaves the Route 53 hosted zone it created for it",
+        "deleting a DNS namespace deletes the hosted zone Cloud Map created for it",
+        _namespace_hosted_zone,
     ),
 )
 

@@ -495,3 +495,23 @@ def test_gap_15_workaround(aws: Callable[[str], Any], workaround: None) -> None:
     assert service["NamespaceId"] == service["namespace"]
     assert service["Type"] == "DNS_HTTP"
     assert service["HealthCheckCustomConfig"] == {"FailureThreshold": 1}
+
+
+# 16 Cloud Map namespace hosted zone ---------------------------------------------------------------
+def zones_left_after_deleting_a_namespace(aws: Callable[[str], Any]) -> list[str]:
+    ec2, discovery, route53 = aws("ec2"), aws("servicediscovery"), aws("route53")
+    vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
+    discovery.create_private_dns_namespace(Name="alerta-utec.internal", Vpc=vpc)
+    namespace = discovery.list_namespaces()["Namespaces"][0]
+    assert namespace["Properties"]["DnsProperties"]["HostedZoneId"]
+    discovery.delete_namespace(Id=namespace["Id"])
+    return [zone["Id"] for zone in route53.list_hosted_zones()["HostedZones"]]
+
+
+def test_gap_16_in_moto(aws: Callable[[str], Any]) -> None:
+    assert len(zones_left_after_deleting_a_namespace(aws)) == 1
+
+
+@with_workaround(16)
+def test_gap_16_workaround(aws: Callable[[str], Any], workaround: None) -> None:
+    assert zones_left_after_deleting_a_namespace(aws) == []
