@@ -1,5 +1,6 @@
 import { Lb } from "@cdktf/provider-aws/lib/lb";
 import { LbListener } from "@cdktf/provider-aws/lib/lb-listener";
+import { LbListenerRule } from "@cdktf/provider-aws/lib/lb-listener-rule";
 import { LbTargetGroup } from "@cdktf/provider-aws/lib/lb-target-group";
 import { Testing } from "cdktf";
 import { TLS_POLICY, WebLoadBalancer, type WebLoadBalancerProps } from "../../modules/web-load-balancer";
@@ -16,6 +17,8 @@ const PROPS: WebLoadBalancerProps = {
   healthCheck: { path: "/health", intervalSeconds: 30, timeoutSeconds: 10, healthyThreshold: 2, unhealthyThreshold: 3 },
   stickinessSeconds: 86400,
 };
+
+const CERTIFICATE = "arn:aws:acm:us-east-1:123456789012:certificate/abc-123";
 
 function synth(props: WebLoadBalancerProps): { json: string; lb: WebLoadBalancer } {
   let lb: WebLoadBalancer | undefined;
@@ -77,7 +80,7 @@ describe("WebLoadBalancer", () => {
   });
 
   describe("with a certificate", () => {
-    const certificateArn = "arn:aws:acm:us-east-1:123456789012:certificate/abc-123";
+    const certificateArn = CERTIFICATE;
     const { json, lb } = synth({ ...PROPS, certificateArn });
 
     it("forwards HTTPS with the TLS 1.3 policy and redirects HTTP to it", () => {
@@ -113,5 +116,36 @@ describe("WebLoadBalancer", () => {
     expect(synth({ ...PROPS, stickinessSeconds: undefined }).json).toHaveResourceWithProperties(LbTargetGroup, {
       stickiness: { type: "lb_cookie", enabled: false },
     });
+  });
+});
+
+describe("WebLoadBalancer blockedPathPatterns", () => {
+  it("adds no rule by default", () => {
+    expect(synth(PROPS).json).not.toHaveResource(LbListenerRule);
+  });
+
+  it.each([
+    ["HTTP listener", undefined, "lb_http_"],
+    ["HTTPS listener, HTTP only redirecting", CERTIFICATE, "lb_https_"],
+  ])("answers the patterns with a 404 on the forwarding listener (%s), before any forward", (_, certificateArn, listener) => {
+    const { json } = synth({ ...PROPS, certificateArn, blockedPathPatterns: ["/internal", "/internal/*"] });
+    expect(json).toHaveResourceWithProperties(LbListenerRule, {
+      listener_arn: expect.stringContaining(`aws_lb_listener.${listener}`),
+      priority: 1,
+      condition: [{ path_pattern: { values: ["/internal", "/internal/*"] } }],
+      action: [
+        {
+          type: "fixed-response",
+          fixed_response: { status_code: "404", content_type: "text/plain", message_body: "Not Found" },
+        },
+      ],
+    });
+    expect(resourcesOf(json, LbListenerRule)).toHaveLength(1);
+  });
+
+  it("refuses more patterns than one ALB condition holds", () => {
+    expect(() => synth({ ...PROPS, blockedPathPatterns: ["/a", "/b", "/c", "/d", "/e", "/f"] })).toThrow(
+      "blockedPathPatterns: 6 patterns (expected at most 5)",
+    );
   });
 });
