@@ -4,9 +4,9 @@
  * `bin/app.js` (cdktf.json's app command) bundles this file and calls `main()`.
  */
 import { App } from "cdktf";
+import { useLeanStackTraces } from "./bin/lean-stack-traces";
 import { ConfigError, loadConfig } from "./config/load";
 import type { Config } from "./config/schema";
-import { useLeanStackTraces } from "./modules/lean-stack-traces";
 import { AirflowStack } from "./stacks/airflow-stack";
 import { DataStack } from "./stacks/data-stack";
 import { NetworkStack } from "./stacks/network-stack";

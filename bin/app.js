@@ -42,5 +42,5 @@ if (!bundleIsCurrent()) {
 }
 // The bundle's source map is written but not loaded: enabling source maps makes Node parse the
 // maps of every dependency too (about +1 s). Debug with `node --enable-source-maps bin/app.js`:
-// TypeScript positions in traces, and cdktf's token creation traces back (modules/lean-stack-traces.ts).
+// TypeScript positions in traces, and cdktf's token creation traces back (bin/lean-stack-traces.ts).
 require(outfile).main();

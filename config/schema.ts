@@ -283,7 +283,6 @@ export const configSchema = z
 
 export type Config = z.infer<typeof configSchema>;
 export type DatabaseConfig = Config["data"]["airflowDatabase"];
-export type ImageSourceConfig = Config["airflow"]["image"];
 export type TaskSizeConfig = NonNullable<Config["airflow"]["triggerer"]>;
 export type TargetTrackingConfig = Config["airflow"]["webserver"]["autoscaling"];
 export type EcsExecutorConfig = Config["airflow"]["ecsExecutor"];

@@ -1,5 +1,5 @@
 /**
- * Turns a config image source into the image reference of a task definition. For `build`, the
+ * Turns an image source into the image reference of a task definition. For `build`, the
  * Docker provider builds the image on the machine that runs `cdktf deploy` (Docker must be
  * running there) and pushes it to the system's ECR repository as `latest` and `vYYYYMMDD-HHMMSS`;
  * the task definition then names the pushed digest, so a new image rolls the service and an
@@ -14,7 +14,6 @@ import { DockerProvider } from "@cdktf/provider-docker/lib/provider";
 import { RegistryImage } from "@cdktf/provider-docker/lib/registry-image";
 import { App, Fn, TerraformStack } from "cdktf";
 import { Construct } from "constructs";
-import type { ImageSourceConfig } from "../config/schema";
 import { StoredTimestamp } from "./stored-timestamp";
 
 /** Fargate tasks run on X86_64 (modules/fargate-service.ts); build for it on any machine. */
@@ -30,11 +29,20 @@ export interface EcrRepositoryReference {
   readonly registryId: string;
 }
 
+/** Where a task's image comes from. Paths of `build` are relative to `basePath`. */
+export type ImageSource =
+  /** Built from `context` with `dockerfile` on the machine that deploys, and pushed to `repository`. */
+  | { readonly source: "build"; readonly context: string; readonly dockerfile: string }
+  /** `<repository>:<tag>`, pushed by other means. */
+  | { readonly source: "ecr"; readonly tag: string }
+  /** `<uri>:<tag>` in another registry. */
+  | { readonly source: "uri"; readonly uri: string; readonly tag: string };
+
 export interface ContainerImageProps {
-  readonly source: ImageSourceConfig;
+  readonly source: ImageSource;
   /** Where `ecr` images live and `build` images are pushed. */
   readonly repository: EcrRepositoryReference;
-  /** Absolute directory that the config's `context` and `dockerfile` are relative to (the repository root). */
+  /** Absolute directory that a `build` source's `context` and `dockerfile` are relative to (the repository root). */
   readonly basePath: string;
   /**
    * Files and folders, relative to the build context, that the image is built from; the content

@@ -17,8 +17,9 @@ import { TaskRoles } from "../modules/task-roles";
 import { WebLoadBalancer } from "../modules/web-load-balancer";
 import { AppStack } from "./app-stack";
 import type { AirflowDataOutputs } from "./data-outputs";
-import { AIRFLOW_NAME } from "./data-stack";
-import { type NetworkOutputs, taskPlacement } from "./network-stack";
+import { AIRFLOW_NAME } from "./names";
+import type { NetworkOutputs } from "./network-stack";
+import { taskPlacement } from "./placement";
 import { PORTS } from "./ports";
 
 /** CloudWatch namespace of the DAGs' metrics: their METRICS_NAMESPACE and the IAM condition. */

@@ -27,12 +27,9 @@ import type {
   SecretParameter,
   VideoDataOutputs,
 } from "./data-outputs";
+import { AIRFLOW_NAME, VIDEO_NAME } from "./names";
 import type { NetworkOutputs } from "./network-stack";
 import { PORTS } from "./ports";
-
-/** Names both systems are known by (seeds 000 and 002). */
-export const AIRFLOW_NAME = "alerta-utec-airflow";
-export const VIDEO_NAME = "proyecto-nube";
 
 /** Sparse indexes of the Incidents table that the DAGs query (docs/CONTRACTS.md). */
 export const INCIDENT_INDEXES = {

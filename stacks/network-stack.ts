@@ -28,19 +28,6 @@ export interface NetworkOutputs {
   readonly securityGroupIds: Readonly<Record<SecurityGroupName, string>>;
 }
 
-/**
- * Where a system's tasks run, from its `taskSubnets` setting: private subnets behind NAT, or
- * public subnets with a public IP, the only way tasks there reach ECR and the AWS APIs without NAT.
- */
-export function taskPlacement(
-  network: NetworkOutputs,
-  taskSubnets: "public" | "private",
-): { readonly subnetIds: string[]; readonly assignPublicIp: boolean } {
-  return taskSubnets === "private"
-    ? { subnetIds: network.privateSubnetIds, assignPublicIp: false }
-    : { subnetIds: network.publicSubnetIds, assignPublicIp: true };
-}
-
 export interface NetworkStackProps {
   readonly config: Config;
 }

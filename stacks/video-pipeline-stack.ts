@@ -15,8 +15,9 @@ import { TaskRoles } from "../modules/task-roles";
 import { WebLoadBalancer } from "../modules/web-load-balancer";
 import { AppStack } from "./app-stack";
 import type { VideoDataOutputs } from "./data-outputs";
-import { VIDEO_NAME } from "./data-stack";
-import { type NetworkOutputs, taskPlacement } from "./network-stack";
+import { VIDEO_NAME } from "./names";
+import type { NetworkOutputs } from "./network-stack";
+import { taskPlacement } from "./placement";
 import { PORTS } from "./ports";
 
 /** Seed 002's names. */

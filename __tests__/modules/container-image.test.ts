@@ -6,8 +6,14 @@ import { Image } from "@cdktf/provider-docker/lib/image";
 import { DockerProvider } from "@cdktf/provider-docker/lib/provider";
 import { RegistryImage } from "@cdktf/provider-docker/lib/registry-image";
 import { Testing } from "cdktf";
-import type { ImageSourceConfig } from "../../config/schema";
-import { buildContentHash, buildContextFiles, ContainerImage, isIgnored, parseDockerignore } from "../../modules/container-image";
+import {
+  buildContentHash,
+  buildContextFiles,
+  ContainerImage,
+  type ImageSource,
+  isIgnored,
+  parseDockerignore,
+} from "../../modules/container-image";
 import { StoredTimestamp } from "../../modules/stored-timestamp";
 import { dataSourcesOf, resourcesOf } from "../../tools/synthesized/tf-json";
 
@@ -36,7 +42,7 @@ function fixtureContext(files: Record<string, string>): string {
   return dir;
 }
 
-function synth(source: ImageSourceConfig, basePath = fixtureContext({})): { json: string; image: ContainerImage } {
+function synth(source: ImageSource, basePath = fixtureContext({})): { json: string; image: ContainerImage } {
   let image: ContainerImage | undefined;
   const json = Testing.synthScope((scope) => {
     image = new ContainerImage(scope, "image", { source, repository: REPOSITORY, basePath });
@@ -44,7 +50,7 @@ function synth(source: ImageSourceConfig, basePath = fixtureContext({})): { json
   return { json, image: image as ContainerImage };
 }
 
-const BUILD: ImageSourceConfig = { source: "build", context: ".", dockerfile: "docker/app/Dockerfile" };
+const BUILD: ImageSource = { source: "build", context: ".", dockerfile: "docker/app/Dockerfile" };
 
 describe(".dockerignore handling", () => {
   it("follows Docker's rules: later lines win, ! re-includes, a match on a parent folder covers its files", () => {
@@ -164,8 +170,8 @@ describe("ContainerImage", () => {
   });
 
   it.each([
-    [{ source: "ecr", tag: "v1" } as ImageSourceConfig, `${REPOSITORY.repositoryUrl}:v1`],
-    [{ source: "uri", uri: "public.ecr.aws/x/app", tag: "2.0" } as ImageSourceConfig, "public.ecr.aws/x/app:2.0"],
+    [{ source: "ecr", tag: "v1" } as ImageSource, `${REPOSITORY.repositoryUrl}:v1`],
+    [{ source: "uri", uri: "public.ecr.aws/x/app", tag: "2.0" } as ImageSource, "public.ecr.aws/x/app:2.0"],
   ])("takes a %j image as given, with no Docker provider", (source, uri) => {
     const { json, image } = synth(source);
     expect(image.imageUri).toBe(uri);

@@ -13,10 +13,10 @@ import { LbListenerRule } from "@cdktf/provider-aws/lib/lb-listener-rule";
 import { LbTargetGroup } from "@cdktf/provider-aws/lib/lb-target-group";
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { App, TerraformStack } from "cdktf";
+import { useLeanStackTraces } from "../../bin/lean-stack-traces";
 import { loadConfig } from "../../config/load";
 import { buildApp } from "../../main";
 import { FargateService } from "../../modules/fargate-service";
-import { useLeanStackTraces } from "../../modules/lean-stack-traces";
 import { INTERNET, SecurityGroupMatrix, type SecurityRule } from "../../modules/security-group-matrix";
 import { ServiceRole } from "../../modules/service-role";
 

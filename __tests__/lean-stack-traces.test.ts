@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { transformSync } from "esbuild";
-import { formatStackTrace } from "../../modules/lean-stack-traces";
+import { formatStackTrace } from "../bin/lean-stack-traces";
 
 /** The structured frames V8 hands to Error.prepareStackTrace, taken here. */
 function callSites(): NodeJS.CallSite[] {
@@ -35,7 +35,7 @@ describe("formatStackTrace", () => {
 describe("useLeanStackTraces in the app's process", () => {
   // A child process: installing it in Jest's worker would change how Jest reports failures.
   const compiled = join(mkdtempSync(join(tmpdir(), "lean-stack-traces-")), "lean-stack-traces.js");
-  const source = readFileSync(join(__dirname, "..", "..", "modules", "lean-stack-traces.ts"), "utf8");
+  const source = readFileSync(join(__dirname, "..", "bin", "lean-stack-traces.ts"), "utf8");
   writeFileSync(compiled, transformSync(source, { loader: "ts", format: "cjs" }).code);
   const run = (nodeOptions: string[]) =>
     spawnSync(
@@ -50,7 +50,7 @@ describe("useLeanStackTraces in the app's process", () => {
         console.log(JSON.stringify({ creationStack: token.creationStack, error: new Error("boom").stack.split("\\n")[0] }));
         `,
       ],
-      { encoding: "utf8", cwd: join(__dirname, "..", "..") },
+      { encoding: "utf8", cwd: join(__dirname, "..") },
     );
 
   it("leaves cdktf's tokens without a creation trace and errors with theirs", () => {
