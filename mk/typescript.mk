@@ -1,4 +1,6 @@
-# The CDKTF app: install, type-check, lint, test, synthesize.
+# The CDKTF app: install, type-check, lint, test, synthesize. The commands themselves are
+# package.json's scripts (so `npm test`, `npm run synth` work as in any CDKTF project); make adds
+# the install before them and the order between them.
 NODE_BIN := node_modules/.bin
 ENVIRONMENTS := hackathon learner-lab production
 # No HashiCorp version check from cdktf or Terraform (it needs the internet and prints noise).
@@ -18,7 +20,7 @@ lock-check: ## Check that `npm ci` accepts the committed lock on every platform 
 	bash tools/lock/check.sh
 
 synth: install ## Synthesize every stack of DEPLOY_ENV (default hackathon) into cdktf.out/
-	node bin/app.js
+	npm run --silent synth
 	@echo "synthesized $(DEPLOY_ENV): $$(ls cdktf.out/stacks | tr '\n' ' ')"
 
 # Every environment, each in its own folder, for the scans, the diagram and the cost report.
@@ -26,7 +28,7 @@ synth-all: install ## Synthesize every environment into cdktf.out/env/<environme
 	@mkdir -p cdktf.out/env
 	@for env in $(ENVIRONMENTS); do \
 	  rm -rf cdktf.out/env/$$env; \
-	  DEPLOY_ENV=$$env CDKTF_OUTDIR=cdktf.out/env/$$env node bin/app.js; \
+	  DEPLOY_ENV=$$env CDKTF_OUTDIR=cdktf.out/env/$$env npm run --silent synth; \
 	  echo "synthesized $$env: $$(ls cdktf.out/env/$$env/stacks | tr '\n' ' ')"; \
 	done
 
@@ -34,16 +36,16 @@ synth-cli: install ## Synthesize through the cdktf CLI, as `cdktf deploy` will
 	CI=1 $(NODE_BIN)/cdktf synth --output cdktf.out/cli
 
 typecheck: install ## Type-check every TypeScript file once (tsc, TypeScript 7)
-	$(NODE_BIN)/tsc --noEmit -p .
+	npm run --silent typecheck
 
 lint: install ## Lint and format-check the TypeScript (Biome)
-	$(NODE_BIN)/biome ci .
+	npm run --silent lint
 
 jest: install ## Run the Jest suite
-	$(NODE_BIN)/jest
+	npm run --silent test
 
 docs: install ## Regenerate config/environment.schema.json and the docs pages' generated tables
-	$(NODE_BIN)/tsx tools/docs/generate-docs.ts
+	npm run --silent docs
 
 TEST_TARGETS += lock-check typecheck lint jest synth-all synth-cli
 
