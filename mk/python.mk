@@ -4,13 +4,13 @@
 PY_SYSTEM_PYTHON ?= python3
 PY_UV_VERSION := 0.13.9
 PY_LINES := 2.8 3.3
-# .venv stays the 2.8 line's (tools/bench/bench_classifier.py and uv run from it); overridable, e.g.
+# .venv stays the 2.8 line's (uv runs from it); overridable, e.g.
 # `make py-test PY_VENV_2.8=.venv-airflow2.8` to test in a venv of one's own.
 PY_VENV_2.8 ?= .venv
 PY_VENV_3.3 ?= .venv-airflow3.3
 # ruff runs from the newest line's venv: its AIR3xx rules are about what Airflow 3 removed.
 PY_LINT_VENV := $(PY_VENV_3.3)
-PY_SOURCES := dags tests/python tools/e2e tools/bench
+PY_SOURCES := dags tests/python tools/e2e
 
 # The stamp is named after the line's requirement files' hash, so changing a pin (or uv) rebuilds
 # that venv. $(call py_stamp,LINE)
