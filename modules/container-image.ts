@@ -8,6 +8,7 @@
 import { createHash } from "node:crypto";
 import { lstatSync, readdirSync, readFileSync, readlinkSync } from "node:fs";
 import { join, posix, relative, resolve, sep } from "node:path";
+import dockerignore from "@balena/dockerignore";
 import { DataAwsEcrAuthorizationToken } from "@cdktf/provider-aws/lib/data-aws-ecr-authorization-token";
 import { Image } from "@cdktf/provider-docker/lib/image";
 import { DockerProvider } from "@cdktf/provider-docker/lib/provider";
@@ -61,93 +62,44 @@ export interface ContainerImageProps {
 // ---------------------------------------------------------------------------------------------
 // Build inputs: the files Docker would send as the context, and their hash.
 
-interface IgnoreRule {
-  readonly negated: boolean;
-  readonly regex: RegExp;
-  /** Pattern text before its first wildcard: which directories a negation can reach into. */
-  readonly literalPrefix: string;
+/** A build context's `.dockerignore` rules, applied as Docker applies them. */
+export interface DockerignoreRules {
+  /** Whether Docker leaves `path` (relative, `/`-separated) out of the context. */
+  ignores(path: string): boolean;
+  /** Whether Docker leaves the folder `dir` and everything in it out: no `!` rule reaches inside. */
+  ignoresAllOf(dir: string): boolean;
 }
 
-function globToRegExp(pattern: string): RegExp {
-  let re = "";
-  let i = 0;
-  while (i < pattern.length) {
-    const c = pattern[i];
-    if (pattern.startsWith("**/", i)) {
-      re += "(?:.*/)?";
-      i += 3;
-    } else if (pattern.startsWith("**", i)) {
-      re += ".*";
-      i += 2;
-    } else if (c === "*") {
-      re += "[^/]*";
-      i += 1;
-    } else if (c === "?") {
-      re += "[^/]";
-      i += 1;
-    } else if (c === "[") {
-      const end = pattern.indexOf("]", i + 1);
-      if (end < 0) {
-        re += "\\[";
-        i += 1;
-      } else {
-        const body = pattern
-          .slice(i + 1, end)
-          .replace(/^[!^]/, "^")
-          .replace(/\\/g, "\\\\");
-        re += `[${body}]`;
-        i = end + 1;
-      }
-    } else if (c === "\\" && i + 1 < pattern.length) {
-      re += pattern[i + 1].replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
-      i += 2;
-    } else {
-      re += c.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
-      i += 1;
-    }
+/** A `!` pattern, and the same for each folder above it: `!a/b/c` also gives `!a/b` and `!a`. */
+function withParentFolders(pattern: string): string[] {
+  const negation = /^\s*(!|\/!)(.*)$/.exec(pattern);
+  if (!negation) return [pattern];
+  const patterns = [pattern];
+  for (let dir = posix.dirname(negation[2]); dir !== "." && dir !== "/"; dir = posix.dirname(dir)) {
+    patterns.push(`${negation[1]}${dir}`);
   }
-  return new RegExp(`^${re}$`);
+  return patterns;
 }
 
-/** Parses `.dockerignore` text the way Docker does: later lines win, `!` re-includes. */
-export function parseDockerignore(text: string): IgnoreRule[] {
-  const rules: IgnoreRule[] = [];
-  for (const raw of text.split(/\r?\n/)) {
-    let line = raw.trim();
-    if (line === "" || line.startsWith("#")) continue;
-    const negated = line.startsWith("!");
-    if (negated) line = line.slice(1).trim();
-    let pattern = posix.normalize(line.replace(/^\/+/, ""));
-    pattern = pattern.replace(/\/+$/, "");
-    if (pattern === "" || pattern === ".") continue;
-    const wildcard = pattern.search(/[*?[\\]/);
-    rules.push({ negated, regex: globToRegExp(pattern), literalPrefix: wildcard < 0 ? pattern : pattern.slice(0, wildcard) });
-  }
-  return rules;
-}
-
-/** Whether Docker leaves `path` (relative, `/`-separated) out of the context: a rule matches it or a parent. */
-export function isIgnored(rules: readonly IgnoreRule[], path: string): boolean {
-  const parts = path.split("/");
-  const candidates = parts.map((_, i) => parts.slice(0, i + 1).join("/"));
-  let ignored = false;
-  for (const rule of rules) {
-    if (candidates.some((c) => rule.regex.test(c))) ignored = !rule.negated;
-  }
-  return ignored;
-}
-
-/** An ignored directory can be skipped unless a `!` rule may re-include something inside it. */
-function canPrune(rules: readonly IgnoreRule[], dir: string): boolean {
-  return (
-    isIgnored(rules, dir) &&
-    !rules.some((r) => r.negated && (r.literalPrefix.startsWith(`${dir}/`) || `${dir}/`.startsWith(r.literalPrefix)))
-  );
+/**
+ * Parses `.dockerignore` text with @balena/dockerignore (Docker's own matching, ported; what AWS
+ * CDK's DockerIgnoreStrategy uses). A folder can be skipped whole only when no `!` pattern may
+ * re-include something inside it: the second matcher re-includes the folders above every `!`
+ * pattern, as CDK's does, so the walk enters them.
+ */
+export function parseDockerignore(text: string): DockerignoreRules {
+  const lines = text.split(/\r?\n/);
+  const rules = dockerignore().add(lines);
+  const reachable = dockerignore().add(lines.flatMap(withParentFolders));
+  return {
+    ignores: (path) => rules.ignores(path),
+    ignoresAllOf: (dir) => rules.ignores(dir) && reachable.ignores(dir),
+  };
 }
 
 /** The files of the build context Docker would send, relative to it, sorted. */
 export function buildContextFiles(contextDir: string, inputPaths?: readonly string[]): string[] {
-  let rules: IgnoreRule[] = [];
+  let rules = parseDockerignore("");
   try {
     rules = parseDockerignore(readFileSync(join(contextDir, ".dockerignore"), "utf8"));
   } catch {
@@ -157,9 +109,9 @@ export function buildContextFiles(contextDir: string, inputPaths?: readonly stri
   const visit = (rel: string): void => {
     const stat = lstatSync(join(contextDir, rel));
     if (stat.isDirectory()) {
-      if (rel !== "" && canPrune(rules, rel)) return;
+      if (rel !== "" && rules.ignoresAllOf(rel)) return;
       for (const entry of readdirSync(join(contextDir, rel)).sort()) visit(rel === "" ? entry : `${rel}/${entry}`);
-    } else if (!isIgnored(rules, rel)) {
+    } else if (!rules.ignores(rel)) {
       files.push(rel);
     }
   };

@@ -11,7 +11,6 @@ import {
   buildContextFiles,
   ContainerImage,
   type ImageSource,
-  isIgnored,
   parseDockerignore,
 } from "../../modules/container-image";
 import { StoredTimestamp } from "../../modules/stored-timestamp";
@@ -55,11 +54,20 @@ const BUILD: ImageSource = { source: "build", context: ".", dockerfile: "docker/
 describe(".dockerignore handling", () => {
   it("follows Docker's rules: later lines win, ! re-includes, a match on a parent folder covers its files", () => {
     const rules = parseDockerignore("# comment\n*\n!docker/app/\n**/__pycache__\ndocker/app/tests/\n");
-    expect(isIgnored(rules, "README.md")).toBe(true);
-    expect(isIgnored(rules, "docker/app/Dockerfile")).toBe(false);
-    expect(isIgnored(rules, "docker/app/tests/test.sh")).toBe(true);
-    expect(isIgnored(rules, "docker/app/__pycache__/x.pyc")).toBe(true);
-    expect(isIgnored(rules, "docker/other/file")).toBe(true);
+    expect(rules.ignores("README.md")).toBe(true);
+    expect(rules.ignores("docker/app/Dockerfile")).toBe(false);
+    expect(rules.ignores("docker/app/tests/test.sh")).toBe(true);
+    expect(rules.ignores("docker/app/__pycache__/x.pyc")).toBe(true);
+    expect(rules.ignores("docker/other/file")).toBe(true);
+  });
+
+  it("skips an ignored folder whole only where no ! rule reaches inside it", () => {
+    const rules = parseDockerignore("*\n!requirements/airflow-*/constraints.txt\ndocker/app/tests/\n");
+    expect(rules.ignores("requirements")).toBe(true);
+    expect(rules.ignoresAllOf("requirements")).toBe(false);
+    expect(rules.ignoresAllOf("requirements/airflow-2.8")).toBe(false);
+    expect(rules.ignoresAllOf("node_modules")).toBe(true);
+    expect(rules.ignoresAllOf("docker/app/tests")).toBe(true);
   });
 
   it("lists exactly the files of the allow-list, without caches or the image's tests", () => {
