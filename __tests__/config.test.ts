@@ -95,7 +95,7 @@ describe("environment configuration", () => {
     ).toEqual([
       "region: missing (got nothing; expected string)",
       'network.natGateways: not an allowed value (got "two"; expected "none", "single", "one-per-az")',
-      'airflow.webserver.cpu: wrong type (got "512"; expected number)',
+      'airflow.webserver.cpu: wrong type (got "512"; expected 256, 512, 1024, 2048, 4096, 8192, 16384)',
     ]);
   });
 

@@ -168,8 +168,12 @@ function schemaProblem(issue: z.core.$ZodIssue, raw: unknown): ConfigProblem {
       return got === undefined
         ? { path, problem: "missing", got, expected: issue.expected }
         : { path, problem: "wrong type", got, expected: issue.expected };
-    case "invalid_value":
-      return { path, problem: "not an allowed value", got, expected: issue.values.map((v) => JSON.stringify(v)).join(", ") };
+    case "invalid_value": {
+      // "512" where 512 is allowed is a type mistake, worth naming as one.
+      const typeAllowed = issue.values.some((v) => typeof v === typeof got);
+      const problem = got !== undefined && !typeAllowed ? "wrong type" : "not an allowed value";
+      return { path, problem, got, expected: issue.values.map((v) => JSON.stringify(v)).join(", ") };
+    }
     case "too_small":
       return {
         path,

@@ -21,13 +21,7 @@ const logRetentionDays = z
     message: `not a CloudWatch Logs retention period (expected one of ${LOG_RETENTION_DAYS.join(", ")})`,
   })
   .describe("Days CloudWatch keeps the log events");
-const fargateCpu = z
-  .number()
-  .int()
-  .refine((c) => (FARGATE_CPU_UNITS as readonly number[]).includes(c), {
-    message: `not a Fargate CPU size (expected one of ${FARGATE_CPU_UNITS.join(", ")})`,
-  })
-  .describe("Task CPU units (1024 = 1 vCPU)");
+const fargateCpu = z.literal(FARGATE_CPU_UNITS).describe("Task CPU units (1024 = 1 vCPU)");
 const memoryMiB = z.number().int().positive().describe("Task memory in MiB; must pair with cpu as Fargate allows");
 const percent = z.number().gt(0).lte(100);
 const seconds = z.number().int().min(0);

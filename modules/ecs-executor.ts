@@ -10,6 +10,7 @@ import type { EcsTaskDefinition } from "@cdktf/provider-aws/lib/ecs-task-definit
 import { Fn, type TerraformResource } from "cdktf";
 import { Construct } from "constructs";
 import { type CapacityProvider, fargateTaskDefinition } from "./fargate-service";
+import type { FargateCpu } from "./fargate-sizes";
 import type { PolicyStatement } from "./service-role";
 import { TaskRoles } from "./task-roles";
 
@@ -47,7 +48,7 @@ export interface EcsExecutorProps {
   /** Fargate platform version of the workers, pinned like the services'. */
   readonly platformVersion: string;
   /** Worker task size; must pair as Fargate allows (modules/fargate-sizes.ts). */
-  readonly cpu: number;
+  readonly cpu: FargateCpu;
   readonly memoryMiB: number;
   /** Where the workers run; FARGATE_SPOT may stop one mid-task, and Airflow's retries rerun it. */
   readonly capacityProvider: CapacityProvider;

@@ -9,7 +9,7 @@ import { EcsService } from "@cdktf/provider-aws/lib/ecs-service";
 import { EcsTaskDefinition } from "@cdktf/provider-aws/lib/ecs-task-definition";
 import { Fn, type ITerraformDependable, Token } from "cdktf";
 import { Construct } from "constructs";
-import { fargateSizeProblem } from "./fargate-sizes";
+import { type FargateCpu, fargateSizeProblem } from "./fargate-sizes";
 import { ServiceRole } from "./service-role";
 
 export type CapacityProvider = "FARGATE" | "FARGATE_SPOT";
@@ -108,7 +108,7 @@ export interface FargateServiceProps {
    * Task CPU units; must pair with `memoryMiB` as Fargate allows.
    * @default 512
    */
-  readonly cpu?: number;
+  readonly cpu?: FargateCpu;
   /** @default 1024 */
   readonly memoryMiB?: number;
   /** @default - no volume */
@@ -164,8 +164,26 @@ export interface FargateServiceProps {
 }
 
 // ECS's own defaults, written out so the plan shows what will run.
-const DEFAULT_CPU = 512;
-const DEFAULT_MEMORY_MIB = 1024;
+const DEFAULTS = { cpu: 512, memoryMiB: 1024, minimumHealthyPercent: 100, maximumPercent: 200 } as const;
+
+/** FargateServiceProps with the defaults that the checks and the resources both read, resolved. */
+export type ResolvedFargateServiceProps = FargateServiceProps & {
+  readonly cpu: FargateCpu;
+  readonly memoryMiB: number;
+  readonly minimumHealthyPercent: number;
+  readonly maximumPercent: number;
+};
+
+/** The one place the size and deployment defaults are resolved. */
+export function resolveDefaults(props: FargateServiceProps): ResolvedFargateServiceProps {
+  return {
+    ...props,
+    cpu: props.cpu ?? DEFAULTS.cpu,
+    memoryMiB: props.memoryMiB ?? DEFAULTS.memoryMiB,
+    minimumHealthyPercent: props.minimumHealthyPercent ?? DEFAULTS.minimumHealthyPercent,
+    maximumPercent: props.maximumPercent ?? DEFAULTS.maximumPercent,
+  };
+}
 
 function roleArn(role: RoleReference): string {
   return role instanceof ServiceRole ? role.arn : role;
@@ -189,12 +207,11 @@ export function jsonencodeLiteral(value: string): string {
 }
 
 /** Problems with the props, each naming the prop; empty when the service can be built. */
-export function fargateServiceProblems(props: FargateServiceProps): string[] {
+export function fargateServiceProblems(props: ResolvedFargateServiceProps): string[] {
   const problems: string[] = [];
-  const cpu = props.cpu ?? DEFAULT_CPU;
-  const memory = props.memoryMiB ?? DEFAULT_MEMORY_MIB;
-  const size = fargateSizeProblem(cpu, memory);
-  if (size) problems.push(`${props.family}: cpu ${cpu} / memoryMiB ${memory}: ${size}`);
+  const { cpu, memoryMiB } = props;
+  const size = fargateSizeProblem(cpu, memoryMiB);
+  if (size) problems.push(`${props.family}: cpu ${cpu} / memoryMiB ${memoryMiB}: ${size}`);
 
   const containers = Array.isArray(props.containers) ? props.containers : [props.containers as ContainerSpec];
   if (containers.length === 0) problems.push(`${props.family}: containers: at least one container is required`);
@@ -243,8 +260,7 @@ export function fargateServiceProblems(props: FargateServiceProps): string[] {
       );
     }
   }
-  const minHealthy = props.minimumHealthyPercent ?? 100;
-  const maximum = props.maximumPercent ?? 200;
+  const { minimumHealthyPercent: minHealthy, maximumPercent: maximum } = props;
   if (maximum < 100 || maximum <= minHealthy) {
     problems.push(
       `${props.family}: minimumHealthyPercent ${minHealthy} / maximumPercent ${maximum} leave no room for a deployment (expected maximumPercent >= 100 and above minimumHealthyPercent)`,
@@ -253,9 +269,9 @@ export function fargateServiceProblems(props: FargateServiceProps): string[] {
   return problems;
 }
 
-/** What a task definition needs: the part of FargateServiceProps that is not about the service. */
+/** What a task definition needs: the part of FargateServiceProps that is not about the service, sized. */
 export type FargateTaskDefinitionProps = Pick<
-  FargateServiceProps,
+  ResolvedFargateServiceProps,
   "family" | "containers" | "cpu" | "memoryMiB" | "efsVolumes" | "logGroupName" | "region" | "executionRole" | "taskRole"
 >;
 
@@ -265,8 +281,6 @@ export type FargateTaskDefinitionProps = Pick<
  * container definitions, logging, EFS volumes and roles. Created in `scope` under `id`.
  */
 export function fargateTaskDefinition(scope: Construct, id: string, props: FargateTaskDefinitionProps): EcsTaskDefinition {
-  const cpu = props.cpu ?? DEFAULT_CPU;
-  const memory = props.memoryMiB ?? DEFAULT_MEMORY_MIB;
   const containers = Array.isArray(props.containers) ? props.containers : [props.containers as ContainerSpec];
   const volumes = props.efsVolumes ?? [];
   const definitions = containers.map((c) => {
@@ -316,8 +330,8 @@ export function fargateTaskDefinition(scope: Construct, id: string, props: Farga
     family: props.family,
     requiresCompatibilities: ["FARGATE"],
     networkMode: "awsvpc",
-    cpu: String(cpu),
-    memory: String(memory),
+    cpu: String(props.cpu),
+    memory: String(props.memoryMiB),
     // Images are built for linux/amd64 (modules/container-image.ts).
     runtimePlatform: { operatingSystemFamily: "LINUX", cpuArchitecture: "X86_64" },
     executionRoleArn: roleArn(props.executionRole),
@@ -352,8 +366,9 @@ export class FargateService extends Construct {
    */
   readonly scalableTarget?: AppautoscalingTarget;
 
-  constructor(scope: Construct, id: string, props: FargateServiceProps) {
+  constructor(scope: Construct, id: string, given: FargateServiceProps) {
     super(scope, id);
+    const props = resolveDefaults(given);
     const problems = fargateServiceProblems(props);
     if (problems.length > 0) throw new Error(`FargateService ${id}:\n  ${problems.join("\n  ")}`);
 
@@ -379,8 +394,8 @@ export class FargateService extends Construct {
         securityGroups: [...props.securityGroupIds],
         assignPublicIp: props.assignPublicIp ?? false,
       },
-      deploymentMinimumHealthyPercent: props.minimumHealthyPercent ?? 100,
-      deploymentMaximumPercent: props.maximumPercent ?? 200,
+      deploymentMinimumHealthyPercent: props.minimumHealthyPercent,
+      deploymentMaximumPercent: props.maximumPercent,
       deploymentCircuitBreaker: { enable: true, rollback: true },
       propagateTags: "SERVICE",
       enableEcsManagedTags: true,

@@ -6,6 +6,7 @@ import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { Testing } from "cdktf";
 import type { Construct } from "constructs";
 import { FargateService, type FargateServiceProps } from "../../modules/fargate-service";
+import type { FargateCpu } from "../../modules/fargate-sizes";
 import { ServiceRole } from "../../modules/service-role";
 import { type ContainerDefinition, containerDefinitions, onlyResource, resourcesOf } from "../../tools/synthesized/tf-json";
 
@@ -38,8 +39,8 @@ describe("FargateService", () => {
       );
     });
 
-    it("refuses a cpu that is not a Fargate size", () => {
-      expect(() => synthService({ cpu: 300, memoryMiB: 1024 })).toThrow(
+    it("refuses a cpu that is not a Fargate size, from a caller the types do not hold", () => {
+      expect(() => synthService({ cpu: 300 as FargateCpu, memoryMiB: 1024 })).toThrow(
         /cpu 300 is not a Fargate size \(expected 256, 512, 1024/,
       );
     });
@@ -186,6 +187,15 @@ describe("FargateService", () => {
     expect(() =>
       synthService({ containers: { name: "web", image: "i", environment: { TOKEN: "x" }, secrets: { TOKEN: "arn" } } }),
     ).toThrow(/TOKEN is in both environment and secrets/);
+  });
+
+  it("defaults to ECS's own values, written out: 512 CPU, 1024 MiB, 100 % healthy and 200 % at most during a rollout", () => {
+    const json = synthService();
+    expect(json).toHaveResourceWithProperties(EcsTaskDefinition, { cpu: "512", memory: "1024" });
+    expect(json).toHaveResourceWithProperties(EcsService, {
+      deployment_minimum_healthy_percent: 100,
+      deployment_maximum_percent: 200,
+    });
   });
 
   describe("the service", () => {

@@ -13,6 +13,8 @@ describe("fargateTaskDefinition", () => {
     new AwsProvider(stack, "aws", { region: "us-east-1" });
     fargateTaskDefinition(stack, "task", {
       family: "app",
+      cpu: 256,
+      memoryMiB: 512,
       containers: { name: "app", image: "repo/app:1", environment: { ...AWKWARD, JOINED: Fn.join(",", ["a", "b"]) } },
       logGroupName: "/ecs/app",
       region: "us-east-1",
