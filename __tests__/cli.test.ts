@@ -37,7 +37,9 @@ describe("the app on bad input", () => {
     const run = runApp({ DEPLOY_ENV: "hackathon", DEPLOY_CONFIG_DIR: dir });
     expect(run.status).toBe(1);
     expect(run.stderr).toContain("network.publicSubnetCidrs[1]: overlaps network.publicSubnetCidrs[0]");
-    expect(run.stderr).toContain("videoPipeline.web.cpu: not an allowed value (got 3; expected 256, 512, 1024, 2048, 4096, 8192, 16384)");
+    expect(run.stderr).toContain(
+      "videoPipeline.web.cpu: not an allowed value (got 3; expected 256, 512, 1024, 2048, 4096, 8192, 16384)",
+    );
     expect(run.stderr).not.toMatch(/\n\s+at /);
     expect(existsSync(run.outdir)).toBe(false);
   });
