@@ -1,5 +1,5 @@
 import { loadConfig } from "../config/load";
-import type { EnvironmentName } from "../config/schema";
+import { ENVIRONMENTS, type EnvironmentName } from "../config/schema";
 import { configProblemsAfter } from "./helpers";
 
 /** The environment's file with `edit` applied to its `airflow` object, validated; the problem lines ([] when valid). */
@@ -8,7 +8,7 @@ const problemsAfter = (environment: EnvironmentName, edit: (airflow: Record<stri
 
 describe("airflow.executor", () => {
   it("defaults to LocalExecutor everywhere, with worker settings that fit the five DAGs", () => {
-    for (const environment of ["hackathon", "learner-lab", "production"] as const) {
+    for (const environment of ENVIRONMENTS) {
       const config = loadConfig(environment);
       expect(config.airflow.executor).toBe("LocalExecutor");
       expect(config.airflow.ecsExecutor).toEqual({ worker: { cpu: 512, memoryMiB: 1024, capacityProvider: "FARGATE" } });

@@ -13,6 +13,15 @@ describe("environment configuration", () => {
     expect(config.environment).toBe(environment);
   });
 
+  it("names the same environments as the make and shell lists that synthesize them all", () => {
+    const read = (path: string) => readFileSync(join(__dirname, "..", path), "utf8");
+    const lists = {
+      "mk/typescript.mk": /^ENVIRONMENTS := (.+)$/m.exec(read("mk/typescript.mk"))?.[1],
+      "tools/cdktn/check.sh": /\$\{ENVIRONMENTS:-(.+)\}/.exec(read("tools/cdktn/check.sh"))?.[1],
+    };
+    for (const list of Object.values(lists)) expect(list?.split(" ")).toEqual([...ENVIRONMENTS]);
+  });
+
   it("gives hackathon the seeds' network: us-east-1, their CIDRs and one shared NAT gateway", () => {
     const { region, network } = loadConfig("hackathon");
     expect(region).toBe("us-east-1");

@@ -117,7 +117,7 @@ export function airflowSecrets(
   };
 }
 
-/** IAM permissions of the Airflow tasks, as data (the tests read the same table; docs/stacks.md describes it). */
+/** IAM permissions of the Airflow tasks, as data (docs/stacks.md describes it; the stack test spells each statement out). */
 export function airflowPolicies(refs: {
   /** The pull permissions of the image's repository (ImageRepository.pullStatements). */
   readonly imagePull: readonly PolicyStatement[];

@@ -58,7 +58,7 @@ export interface VideoPipelineStackProps {
   readonly data: VideoDataOutputs;
 }
 
-/** IAM permissions of the video pipeline's tasks, as data (the tests read the same table). */
+/** IAM permissions of the video pipeline's tasks, as data (the stack test spells each statement out). */
 export function videoPipelinePolicies(refs: {
   /** The pull permissions of the image's repository (ImageRepository.pullStatements). */
   readonly imagePull: readonly PolicyStatement[];

@@ -20,7 +20,7 @@ import { SnsTopicSubscription } from "@cdktf/provider-aws/lib/sns-topic-subscrip
 import { Image } from "@cdktf/provider-docker/lib/image";
 import { type App, Testing } from "cdktf";
 import { loadConfigOnLine } from "../../config/load";
-import type { Config, EnvironmentName } from "../../config/schema";
+import { type Config, ENVIRONMENTS, type EnvironmentName } from "../../config/schema";
 import { AIRFLOW_LOG_GROUP, AirflowStack, METRICS_NAMESPACE } from "../../stacks/airflow-stack";
 import type { AirflowDataOutputs } from "../../stacks/data-outputs";
 import { NetworkStack } from "../../stacks/network-stack";
@@ -113,7 +113,7 @@ function synthesize(environment: EnvironmentName, edit?: (config: Config) => voi
 const WEBSERVER = "alerta-utec-airflow-webserver";
 const SCHEDULER = "alerta-utec-airflow-scheduler";
 
-describe.each(["hackathon", "learner-lab", "production"] as const)("AirflowStack in %s", (environment) => {
+describe.each(ENVIRONMENTS)("AirflowStack in %s", (environment) => {
   let s: Synthesized;
   let json: string;
   beforeAll(() => {

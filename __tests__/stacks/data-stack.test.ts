@@ -19,6 +19,7 @@ import { SnsTopic } from "@cdktf/provider-aws/lib/sns-topic";
 import { SqsQueue } from "@cdktf/provider-aws/lib/sqs-queue";
 import { SqsQueueRedriveAllowPolicy } from "@cdktf/provider-aws/lib/sqs-queue-redrive-allow-policy";
 import { SsmParameter } from "@cdktf/provider-aws/lib/ssm-parameter";
+import { ENVIRONMENTS } from "../../config/schema";
 import { INCIDENT_INDEXES } from "../../stacks/data-stack";
 import { dataSourcesOf, resourcesOf } from "../../tools/synthesized/tf-json";
 import { type SynthesizedEnvironment, synthEnvironment } from "../helpers";
@@ -26,7 +27,7 @@ import { type SynthesizedEnvironment, synthEnvironment } from "../helpers";
 /** A list that holds an element with these properties (the matchers compare nested lists whole). */
 const holding = (properties: Record<string, unknown>) => expect.arrayContaining([expect.objectContaining(properties)]);
 
-describe.each(["hackathon", "learner-lab", "production"] as const)("data stack in %s", (environment) => {
+describe.each(ENVIRONMENTS)("data stack in %s", (environment) => {
   let env: SynthesizedEnvironment;
   let json: string;
   const production = environment === "production";

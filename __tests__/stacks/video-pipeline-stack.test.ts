@@ -20,7 +20,7 @@ import { SnsTopicSubscription } from "@cdktf/provider-aws/lib/sns-topic-subscrip
 import { SqsQueue } from "@cdktf/provider-aws/lib/sqs-queue";
 import { type App, Testing } from "cdktf";
 import { loadConfig } from "../../config/load";
-import type { Config, EnvironmentName } from "../../config/schema";
+import { type Config, ENVIRONMENTS, type EnvironmentName } from "../../config/schema";
 import type { VideoDataOutputs } from "../../stacks/data-outputs";
 import { NetworkStack } from "../../stacks/network-stack";
 import { PORTS } from "../../stacks/ports";
@@ -91,7 +91,7 @@ const WORKER = "proyecto-nube-worker";
 const networkRef = (resource: string) =>
   expect.stringMatching(new RegExp(`^\\$\\{data\\.terraform_remote_state\\.cross-stack-reference-input-network\\..*${resource}`));
 
-describe.each(["hackathon", "learner-lab", "production"] as const)("VideoPipelineStack in %s", (environment) => {
+describe.each(ENVIRONMENTS)("VideoPipelineStack in %s", (environment) => {
   let s: Synthesized;
   let json: string;
   const production = environment === "production";
