@@ -18,7 +18,9 @@ trap 'rm -rf "$scratch"' EXIT
 
 cp "$root/package.json" "$root/.npmrc" "$scratch/"
 cp "$lock" "$scratch/package-lock.json"
-if (cd "$scratch" && npm ci --dry-run --ignore-scripts --no-audit --no-fund --cache "$scratch/.npm-cache" >"$scratch/ci.log" 2>&1); then
+# npm's default log level, stated: under `npm run --silent` (make's calls) npm_config_loglevel=silent
+# would otherwise reach this npm too and leave ci.log without the lines that name the gap.
+if (cd "$scratch" && npm ci --dry-run --ignore-scripts --no-audit --no-fund --loglevel=notice --cache "$scratch/.npm-cache" >"$scratch/ci.log" 2>&1); then
   echo "lock-check: npm ci accepts $(basename "$lock"), every platform's packages included"
 else
   echo "lock-check: npm ci rejects $lock; regenerate it with 'npm install' from an empty cache (npm_config_cache=\$(mktemp -d) npm install) and commit it:" >&2
