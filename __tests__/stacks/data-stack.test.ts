@@ -21,7 +21,7 @@ import { SqsQueueRedriveAllowPolicy } from "@cdktf/provider-aws/lib/sqs-queue-re
 import { SsmParameter } from "@cdktf/provider-aws/lib/ssm-parameter";
 import { INCIDENT_INDEXES } from "../../stacks/data-stack";
 import { type SynthesizedEnvironment, synthEnvironment } from "../helpers";
-import { dataSourcesOf, resourcesOf } from "../tf-json";
+import { dataSourcesOf, policyDocumentStatement, resourcesOf, statementsByRole } from "../tf-json";
 
 /** A list that holds an element with these properties (the matchers compare nested lists whole). */
 const holding = (properties: Record<string, unknown>) => expect.arrayContaining([expect.objectContaining(properties)]);
@@ -139,6 +139,56 @@ describe.each(["hackathon", "learner-lab", "production"] as const)("data stack i
       });
     }
     expect(resourcesOf(json, EfsAccessPoint)).toHaveLength(2);
+  });
+
+  it("lets only the Airflow processes' roles mount EFS, through a mount target and an access point, and nothing without TLS", () => {
+    const account = "${data.aws_caller_identity.account.account_id}";
+    const roleArn = (name: string) => `arn:\${data.aws_partition.partition.partition}:iam::${account}:role/${name}`;
+    const accessPoints = ["dags", "logs"].map((d) => `\${aws_efs_access_point.airflow-efs-${d}.arn}`);
+    // The roles the airflow stack gives the mount statement, by name: the policy cannot reference them.
+    const mounters = Object.entries(statementsByRole(env.json("airflow")))
+      .filter(([, statements]) => statements.some((s) => s.Sid === "MountAirflowEfsThroughAccessPoints"))
+      .map(([role]) => role);
+    const borrowed = env.config.iam.mode === "existing-role";
+    expect(mounters).toHaveLength(borrowed ? 0 : production ? 4 : 2);
+    const throughMountTargetAndAccessPoint = [
+      { test: "Bool", variable: "elasticfilesystem:AccessedViaMountTarget", values: ["true"] },
+      { test: "StringEquals", variable: "elasticfilesystem:AccessPointArn", values: accessPoints },
+    ];
+    expect(policyDocumentStatement(json, "AirflowRolesMountThroughAccessPoints")).toMatchObject(
+      borrowed
+        ? {
+            effect: "Allow",
+            actions: ["elasticfilesystem:ClientMount", "elasticfilesystem:ClientWrite"],
+            principals: [{ type: "AWS", identifiers: [roleArn("LabRole")] }],
+            condition: throughMountTargetAndAccessPoint,
+          }
+        : {
+            effect: "Allow",
+            actions: ["elasticfilesystem:ClientMount", "elasticfilesystem:ClientWrite"],
+            // The account delegates to the roles' own policies; the condition names the roles.
+            principals: [{ type: "AWS", identifiers: [`arn:\${data.aws_partition.partition.partition}:iam::${account}:root`] }],
+            condition: [
+              ...throughMountTargetAndAccessPoint,
+              { test: "ArnEquals", variable: "aws:PrincipalArn", values: expect.any(Array) },
+            ],
+          },
+    );
+    if (!borrowed) {
+      const named = policyDocumentStatement(json, "AirflowRolesMountThroughAccessPoints").condition[2].values;
+      expect([...named].sort()).toEqual(mounters.map(roleArn).sort());
+    }
+    expect(policyDocumentStatement(json, "DenyUnencryptedTransport")).toMatchObject({
+      effect: "Deny",
+      actions: ["*"],
+      condition: [{ test: "Bool", variable: "aws:SecureTransport", values: ["false"] }],
+    });
+    // No statement of any policy here allows everyone: the file system, the buckets.
+    for (const document of dataSourcesOf(json, DataAwsIamPolicyDocument)) {
+      for (const statement of document.statement.filter((s: { effect?: string }) => s.effect !== "Deny")) {
+        expect(JSON.stringify(statement.principals ?? [])).not.toContain('"*"');
+      }
+    }
   });
 
   it("keeps both buckets private, owner-enforced, encrypted and TLS-only, with seed 000's expiry on the logs bucket", () => {
