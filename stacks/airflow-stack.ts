@@ -262,7 +262,7 @@ export class AirflowStack extends AppStack {
     const repository = imageRepository.repository;
     const image = new ContainerImage(this, "image", {
       source: airflow.image,
-      repository: { repositoryUrl: repository.repositoryUrl, registryId: repository.registryId },
+      repository: { repositoryUrl: repository.repositoryUrl },
       // The config's build context and Dockerfile are relative to the repository root.
       basePath: PROJECT_ROOT,
       // One Dockerfile for every line; the line and its version pick the base image and pins.
