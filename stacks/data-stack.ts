@@ -352,8 +352,8 @@ export class DataStack extends AppStack {
 
   /**
    * Mounting and writing, only through a mount target and one of the access points, only for the
-   * clients' roles; nothing without TLS. With a policy in place an NFS client that mounts without
-   * IAM is anonymous, and no statement allows it.
+   * clients' roles; nothing for any other principal; nothing without TLS. With a policy in place an
+   * NFS client that mounts without IAM is anonymous, and is denied.
    *
    * Roles the airflow stack creates cannot be principals here: EFS resolves a principal ARN to the
    * role's unique id when the policy is put, so PutFileSystemPolicy rejects a role that does not
@@ -382,6 +382,17 @@ export class DataStack extends AppStack {
             { test: "StringEquals", variable: "elasticfilesystem:AccessPointArn", values: [...accessPointArns] },
             ...(clients.preexisting ? [] : [{ test: "ArnEquals", variable: "aws:PrincipalArn", values: roleArns }]),
           ],
+        },
+        {
+          // Within the account an identity policy alone can grant access (an administrator's
+          // `*`, say): this makes the roles above the only ones that mount, whatever other
+          // roles' policies say. A client without IAM has no aws:PrincipalArn, and is denied too.
+          sid: "DenyMountToOtherPrincipals",
+          effect: "Deny",
+          actions: ["elasticfilesystem:ClientMount", "elasticfilesystem:ClientWrite", "elasticfilesystem:ClientRootAccess"],
+          resources: [fileSystemArn],
+          principals: [{ type: "AWS", identifiers: ["*"] }],
+          condition: [{ test: "ArnNotEquals", variable: "aws:PrincipalArn", values: roleArns }],
         },
         {
           sid: "DenyUnencryptedTransport",

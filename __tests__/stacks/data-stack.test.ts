@@ -178,6 +178,18 @@ describe.each(["hackathon", "learner-lab", "production"] as const)("data stack i
       const named = policyDocumentStatement(json, "AirflowRolesMountThroughAccessPoints").condition[2].values;
       expect([...named].sort()).toEqual(mounters.map(roleArn).sort());
     }
+    expect(policyDocumentStatement(json, "DenyMountToOtherPrincipals")).toMatchObject({
+      effect: "Deny",
+      actions: ["elasticfilesystem:ClientMount", "elasticfilesystem:ClientWrite", "elasticfilesystem:ClientRootAccess"],
+      principals: [{ type: "AWS", identifiers: ["*"] }],
+      condition: [
+        { test: "ArnNotEquals", variable: "aws:PrincipalArn", values: borrowed ? [roleArn("LabRole")] : expect.any(Array) },
+      ],
+    });
+    if (!borrowed) {
+      const spared = policyDocumentStatement(json, "DenyMountToOtherPrincipals").condition[0].values;
+      expect([...spared].sort()).toEqual(mounters.map(roleArn).sort());
+    }
     expect(policyDocumentStatement(json, "DenyUnencryptedTransport")).toMatchObject({
       effect: "Deny",
       actions: ["*"],
