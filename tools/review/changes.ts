@@ -75,7 +75,7 @@ function leaves(value: unknown, path: string, out: Map<string, unknown>): Map<st
     if (key === undefined && value.every((e) => e === null || typeof e !== "object")) {
       out.set(path, value);
     } else if (key === undefined) {
-      value.forEach((e, i) => leaves(e, `${path}[${i}]`, out));
+      for (const [i, e] of value.entries()) leaves(e, `${path}[${i}]`, out);
     } else {
       for (const e of value as Record<string, unknown>[]) leaves(e, `${path}[${String(e[key])}]`, out);
     }
