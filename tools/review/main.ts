@@ -197,10 +197,15 @@ async function main(argv: string[]): Promise<number> {
   try {
     let t = Date.now();
     const envs = options.environments;
-    const dirs = await inParallel(
-      [...envs.map((env) => () => synthesize(worktree.dir, env)), ...envs.map((env) => () => synthesize(root, env))],
+    // The first environment of each root alone: bin/app.js bundles the app on its first run, and
+    // two first runs in one root would write the same bundle at once.
+    const [baseFirst, headFirst] = await Promise.all([synthesize(worktree.dir, envs[0]), synthesize(root, envs[0])]);
+    const rest = envs.slice(1);
+    const others = await inParallel(
+      [...rest.map((env) => () => synthesize(worktree.dir, env)), ...rest.map((env) => () => synthesize(root, env))],
       3,
     );
+    const dirs = [baseFirst, ...others.slice(0, rest.length), headFirst, ...others.slice(rest.length)];
     const revisions: { base: Revision; head: Revision }[] = envs.map((env, i) => ({
       base: { stacks: readSynthesizedStacks(dirs[i]), config: baseConfig(worktree.dir, env, notes) },
       head: { stacks: readSynthesizedStacks(dirs[envs.length + i]), config: loadConfig(env) },
