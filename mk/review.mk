@@ -30,6 +30,6 @@ SCAN ?= 1
 
 .PHONY: review
 review: install $(if $(filter 0,$(SCAN)),,$(TOOLS_STAMP)) $(if $(PLAN),$(E2E_STAMP)) ## What the working tree changes per environment against BASE (REVIEW_ENV=..., PLAN=1 for a real plan on moto)
-	$(if $(PLAN),eval "$$(bash scripts/terraform/tools.sh)" && REVIEW_PYTHON=$(E2E_VENV)/bin/python) \
+	@$(if $(PLAN),eval "$$(bash scripts/terraform/tools.sh)" && REVIEW_PYTHON=$(E2E_VENV)/bin/python) \
 	  CHECKOV=$(TOOLS_BIN)/checkov $(NODE_BIN)/tsx tools/review/main.ts $(if $(BASE),--base $(BASE)) \
 	  $(if $(PLAN),--plan) $(if $(filter 0,$(SCAN)),--no-scan) $(REVIEW_ENV)
