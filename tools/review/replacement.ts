@@ -19,12 +19,12 @@ export type Replacement =
   | { readonly kind: "unknown"; readonly arguments: readonly string[] };
 
 /** Every argument of the type forces replacement, except those listed (ECS task definitions are immutable revisions). */
-const IMMUTABLE_EXCEPT: Readonly<Record<string, readonly string[]>> = {
+export const IMMUTABLE_EXCEPT: Readonly<Record<string, readonly string[]>> = {
   aws_ecs_task_definition: ["tags", "tags_all", "skip_destroy", "track_latest"],
 };
 
 /** Arguments whose change forces a new resource (provider docs: "Forces new resource"). */
-const REPLACED_BY: Readonly<Record<string, readonly string[]>> = {
+export const REPLACED_BY: Readonly<Record<string, readonly string[]>> = {
   aws_db_instance: ["identifier", "engine", "db_name", "username", "storage_encrypted", "kms_key_id", "character_set_name"],
   aws_dynamodb_table: ["name", "hash_key", "range_key"],
   aws_efs_file_system: ["creation_token", "encrypted", "kms_key_id", "performance_mode", "availability_zone_name"],
@@ -44,7 +44,7 @@ const REPLACED_BY: Readonly<Record<string, readonly string[]>> = {
 };
 
 /** Arguments updated in place (provider docs; the ones this project changes, confirmed by plans). */
-const IN_PLACE: Readonly<Record<string, readonly string[]>> = {
+export const IN_PLACE: Readonly<Record<string, readonly string[]>> = {
   aws_db_instance: [
     "instance_class",
     "allocated_storage",
