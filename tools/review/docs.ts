@@ -7,7 +7,9 @@ const list = (names: readonly string[]) => names.map((n) => `\`${n}\``).join(", 
 export function renderReviewRules(): string {
   const types = [...new Set([...Object.keys(REPLACED_BY), ...Object.keys(IN_PLACE), ...Object.keys(IMMUTABLE_EXCEPT)])].sort();
   const replacement = types.map((type) => {
-    const replaced = IMMUTABLE_EXCEPT[type] ? `every argument but ${list(IMMUTABLE_EXCEPT[type])}` : list(REPLACED_BY[type] ?? []);
+    const replaced = IMMUTABLE_EXCEPT[type]
+      ? `every argument but ${list(IMMUTABLE_EXCEPT[type])}`
+      : list(REPLACED_BY[type] ?? []);
     return `| \`${type}\` | ${replaced || "–"} | ${list(IN_PLACE[type] ?? []) || "–"} |`;
   });
   const watched = WATCHED.map((w) => `| ${w.kind} | \`${w.type}\` | \`${w.path}\` | ${w.what} |`);

@@ -33,7 +33,18 @@ interface Statement {
 const list = (value: string | string[] | undefined): string[] =>
   value === undefined ? [] : Array.isArray(value) ? value : [value];
 
-function grantsOf(policy: unknown): Grant[] {
+// A value another stack passes through remote state: the report names the resource behind it.
+const REMOTE_OUTPUT = /data\.terraform_remote_state\.[A-Za-z0-9_-]+\.outputs\.[A-Za-z0-9_-]+/g;
+
+/** `text` with each remote-state output replaced by `<stack>/<type>.<name>.<attribute>` of the resource it carries. */
+function readable(app: SynthesizedApp, stack: string, text: string): string {
+  return text.replace(REMOTE_OUTPUT, (output) => {
+    const [ref] = app.references(stack, `\${${output}}`);
+    return ref ? `${ref.resource.address}${ref.attribute ? `.${ref.attribute}` : ""}` : output;
+  });
+}
+
+function grantsOf(policy: unknown, name: (text: string) => string = (t) => t): Grant[] {
   const document = decoded(policy) as { Statement?: Statement | Statement[] } | undefined;
   const statements = document?.Statement === undefined ? [] : [document.Statement].flat();
   return statements.flatMap((s) =>
@@ -41,8 +52,8 @@ function grantsOf(policy: unknown): Grant[] {
       list(s.Resource).map((resource) => ({
         effect: s.Effect ?? "Allow",
         action,
-        resource,
-        ...(s.Condition === undefined ? {} : { condition: JSON.stringify(s.Condition) }),
+        resource: name(resource),
+        ...(s.Condition === undefined ? {} : { condition: name(JSON.stringify(s.Condition)) }),
       })),
     ),
   );
@@ -61,7 +72,7 @@ export function grantsByRole(app: SynthesizedApp): Map<string, { stack: string; 
   for (const policy of app.resources("aws_iam_role_policy")) {
     const role = roleOf(policy);
     const entry = role && byRole.get(String(role.config.name ?? role.address));
-    entry?.grants.push(...grantsOf(policy.config.policy));
+    entry?.grants.push(...grantsOf(policy.config.policy, (text) => readable(app, policy.stack, text)));
   }
   for (const attachment of app.resources("aws_iam_role_policy_attachment")) {
     const role = roleOf(attachment);
