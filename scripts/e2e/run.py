@@ -153,7 +153,7 @@ def child_env(emulator: Emulator) -> dict[str, str]:
 
 
 def e2e_config(environment: str, root: Path = ROOT) -> dict:
-    """The environment's own config (of the checkout at `root`), but images from ECR: building one needs a Docker engine."""
+    """The config of the checkout at `root`, but images from ECR: building one needs a Docker engine."""
     config = json.loads((root / "config" / f"{environment}.json").read_text())
     for system in ("airflow", "videoPipeline"):
         if config[system]["image"]["source"] == "build":
