@@ -45,6 +45,32 @@ def resource_changes(stack: str, plan: dict) -> list[dict]:
     return changes
 
 
+#: Applied one after the other; then the two compute stacks at once (neither reads the other).
+SERIAL_STACKS = ("state", "network", "data")
+COMPUTE_STACKS = ("airflow", "video-pipeline")
+
+
+def apply_base(runner: e2e.Runner) -> None:
+    """The e2e apply (init and apply per stack in deploy order), the compute stacks side by side."""
+
+    def apply(stack: str) -> None:
+        runner.tf(stack, "init", "init", "-input=false", "-no-color")
+        runner.tf(stack, "apply", "apply", "-auto-approve", "-input=false", "-no-color")
+
+    for stack in SERIAL_STACKS:
+        apply(stack)
+    with ThreadPoolExecutor(max_workers=len(COMPUTE_STACKS)) as pool:
+        list(pool.map(apply, COMPUTE_STACKS))
+
+
+def plan_stack(runner: e2e.Runner, stack: str) -> list[dict]:
+    # A new provider in the working tree needs its init; otherwise it takes seconds (local mirror).
+    runner.tf(stack, "review-init", "init", "-input=false", "-no-color")
+    runner.tf(stack, "review-plan", "plan", "-input=false", "-no-color", "-out=review.tfplan")
+    _, _, log = runner.tf(stack, "review-show", "show", "-json", "review.tfplan")
+    return resource_changes(stack, json.loads(log.read_text()))
+
+
 def plan_environment(environment: str, base_root: Path, work: Path) -> dict:
     directory = work / environment
     directory.mkdir(parents=True)
@@ -58,20 +84,17 @@ def plan_environment(environment: str, base_root: Path, work: Path) -> dict:
         e2e.write_overrides(out, emulator.url)
         if environment == "learner-lab":
             e2e.create_lab_role(emulator, base_config["region"])
-        e2e.apply_all(runner, through_cdktf=False)
+        apply_base(runner)
         applied = time.monotonic() - start
         print(f"review: {environment}: base applied to moto in {applied:.0f} s", file=sys.stderr)
 
         start = time.monotonic()
         e2e.synthesize(environment, e2e.e2e_config(environment), out)
         e2e.write_overrides(out, emulator.url)
-        changes = []
-        for stack in e2e.STACKS:
-            # A new provider or module in the working tree needs its init; otherwise it is quick.
-            runner.tf(stack, "review-init", "init", "-input=false", "-no-color")
-            runner.tf(stack, "review-plan", "plan", "-input=false", "-no-color", "-out=review.tfplan")
-            _, _, log = runner.tf(stack, "review-show", "show", "-json", "review.tfplan")
-            changes += resource_changes(stack, json.loads(log.read_text()))
+        # Plans only read: every stack at once, against the state the base left.
+        with ThreadPoolExecutor(max_workers=len(e2e.STACKS)) as pool:
+            per_stack = list(pool.map(lambda stack: plan_stack(runner, stack), e2e.STACKS))
+        changes = [change for stack_changes in per_stack for change in stack_changes]
         planned = time.monotonic() - start
         print(f"review: {environment}: working tree planned in {planned:.0f} s", file=sys.stderr)
         return {"changes": changes, "seconds": {"apply base": round(applied), "plan": round(planned)}}
