@@ -122,7 +122,7 @@ function dataItems(c: ResourceChange): AttentionItem[] {
     return [
       {
         kind: "data",
-        text: `**replaced** (destroyed and created anew, its data lost): ${name(c)}, because ${r.because.join(", ")} changed`,
+        text: `**replaced** (destroyed and created anew, its data lost): ${name(c)}, because ${r.because.join(", ")} changed${r.fromPlan ? " (the plan says so)" : ""}`,
       },
     ];
   }

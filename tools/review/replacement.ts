@@ -14,7 +14,7 @@ import type { Resource } from "../../scripts/review/synthesized";
 import type { AttributeChange } from "./changes";
 
 export type Replacement =
-  | { readonly kind: "replace"; readonly because: readonly string[] }
+  | { readonly kind: "replace"; readonly because: readonly string[]; readonly fromPlan?: boolean }
   | { readonly kind: "in-place" }
   | { readonly kind: "unknown"; readonly arguments: readonly string[] };
 

@@ -85,7 +85,7 @@ function withPlan(changes: readonly ResourceChange[], plan: readonly PlannedChan
   const fromPlan = (p: PlannedChange | undefined): Replacement | undefined => {
     if (p === undefined) return undefined;
     if (p.actions.includes("delete") && p.actions.includes("create")) {
-      return { kind: "replace", because: p.replacePaths?.length ? [...p.replacePaths] : ["the plan"] };
+      return { kind: "replace", because: p.replacePaths?.length ? [...p.replacePaths] : ["the plan"], fromPlan: true };
     }
     return { kind: "in-place" };
   };
