@@ -12,7 +12,17 @@
  * (needs TERRAFORM, TF_CLI_CONFIG_FILE and REVIEW_PYTHON, which `make review PLAN=1` provides).
  */
 import { execFileSync, spawn } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { ConfigError, loadConfig, PROJECT_ROOT } from "../../config/load";
@@ -191,26 +201,44 @@ async function main(argv: string[]): Promise<number> {
   if (problems.length > 0) throw new UsageError(problems.join("\n  "));
   const base = baseCommit(options.base);
   const dirty = git("status", "--porcelain").length > 0;
-  const worktree = await baseWorktree(base.sha);
+  const envs = options.environments;
+  // A commit synthesizes to the same stacks every time (its lock file fixes node_modules), so the
+  // base's stacks and config are kept per commit: a warm review synthesizes the working tree only.
+  const baseCache = join(root, OUT, "base", base.sha);
+  const cached = existsSync(join(baseCache, "config")) && envs.every((env) => existsSync(join(baseCache, env, "stacks")));
+  const worktree = options.plan || !cached ? await baseWorktree(base.sha) : undefined;
   const timings: string[] = [];
   const notes: string[] = [];
   try {
     let t = Date.now();
-    const envs = options.environments;
+    const headTasks = envs.map((env) => () => synthesize(root, env));
+    let baseTasks: (() => Promise<string>)[] = [];
+    if (worktree) {
+      const baseRoot = join(root, OUT, "base");
+      for (const old of existsSync(baseRoot) ? readdirSync(baseRoot) : []) {
+        if (old !== base.sha) rmSync(join(baseRoot, old), { recursive: true, force: true });
+      }
+      cpSync(join(worktree.dir, "config"), join(baseCache, "config"), { recursive: true });
+      baseTasks = envs.map((env) => async () => {
+        const stacks = await synthesize(worktree.dir, env);
+        rmSync(join(baseCache, env), { recursive: true, force: true });
+        cpSync(stacks, join(baseCache, env, "stacks"), { recursive: true });
+        return stacks;
+      });
+    }
     // The first environment of each root alone: bin/app.js bundles the app on its first run, and
     // two first runs in one root would write the same bundle at once.
-    const [baseFirst, headFirst] = await Promise.all([synthesize(worktree.dir, envs[0]), synthesize(root, envs[0])]);
-    const rest = envs.slice(1);
-    const others = await inParallel(
-      [...rest.map((env) => () => synthesize(worktree.dir, env)), ...rest.map((env) => () => synthesize(root, env))],
-      3,
-    );
-    const dirs = [baseFirst, ...others.slice(0, rest.length), headFirst, ...others.slice(rest.length)];
-    const revisions: { base: Revision; head: Revision }[] = envs.map((env, i) => ({
-      base: { stacks: readSynthesizedStacks(dirs[i]), config: baseConfig(worktree.dir, env, notes) },
-      head: { stacks: readSynthesizedStacks(dirs[envs.length + i]), config: loadConfig(env) },
+    await Promise.all([headTasks[0](), ...baseTasks.slice(0, 1).map((task) => task())]);
+    await inParallel([...headTasks.slice(1), ...baseTasks.slice(1)], 3);
+    const revisions: { base: Revision; head: Revision }[] = envs.map((env) => ({
+      base: { stacks: readSynthesizedStacks(join(baseCache, env, "stacks")), config: baseConfig(baseCache, env, notes) },
+      head: { stacks: readSynthesizedStacks(join(root, OUT, env, "stacks")), config: loadConfig(env) },
     }));
-    timings.push(`synthesized ${envs.length} environments twice in ${seconds(t)} s`);
+    timings.push(
+      worktree
+        ? `synthesized ${envs.length} environments twice in ${seconds(t)} s`
+        : `synthesized ${envs.length} environments in ${seconds(t)} s (the base's from cdktf.out/review/base/)`,
+    );
 
     let findings: { base: Finding[]; head: Finding[] }[] | undefined;
     if (options.scan) {
@@ -228,7 +256,7 @@ async function main(argv: string[]): Promise<number> {
     let planned: Record<string, PlannedChange[]> | undefined;
     if (options.plan) {
       t = Date.now();
-      planned = await plan(worktree.dir, envs);
+      planned = await plan((worktree as { dir: string }).dir, envs);
       timings.push(`PLAN=1: base applied to moto and the working tree planned in ${seconds(t)} s`);
     }
 
@@ -251,7 +279,7 @@ async function main(argv: string[]): Promise<number> {
     process.stderr.write(`make review: written to ${relative(root, join(root, OUT, "review.md"))}\n`);
     return 0;
   } finally {
-    worktree.remove();
+    worktree?.remove();
   }
 }
 
