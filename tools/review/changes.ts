@@ -4,8 +4,9 @@
  * definitions, IAM policies) are decoded first, so that a change reads as the key that changed,
  * not as one line of several hundred characters.
  */
-import { decodeJsonencode } from "../../__tests__/tf-json";
-import type { Resource, SynthesizedApp } from "../../scripts/review/synthesized";
+
+import type { Resource, SynthesizedApp } from "../synthesized/synthesized";
+import { decodeJsonencode } from "../synthesized/tf-json";
 import { isStateful, type Replacement, replacementOf } from "./replacement";
 
 export type Action = "create" | "delete" | "update";
@@ -19,7 +20,7 @@ export interface AttributeChange {
 }
 
 export interface ResourceChange {
-  /** `<stack>/<type>.<name>`, as in scripts/review/synthesized.ts. */
+  /** `<stack>/<type>.<name>`, as in tools/synthesized/synthesized.ts. */
   readonly address: string;
   readonly stack: string;
   readonly type: string;

@@ -3,7 +3,7 @@
  * role's inline policies and attached managed policies grant, so that the review lists what each
  * role gains and loses rather than two policy documents.
  */
-import type { Resource, SynthesizedApp } from "../../scripts/review/synthesized";
+import type { Resource, SynthesizedApp } from "../synthesized/synthesized";
 import { decoded } from "./changes";
 
 /** One permission: an action on a resource, under a condition. */

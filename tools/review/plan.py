@@ -2,13 +2,13 @@
 
     python tools/review/plan.py --base-root <base worktree> --work .review-plan --out plan.json hackathon ...
 
-Per environment, against its own moto_server (the e2e machinery, scripts/e2e/run.py): the base
+Per environment, against its own moto_server (the e2e machinery, tools/e2e/run.py): the base
 revision is synthesized with the base's own app and applied, every stack in deploy order; then the
 working tree is synthesized into the same folder (Terraform's .terraform/ and state stay) and
 each stack planned against that state. `terraform show -json` of each plan gives every resource's
 actions (["update"], ["delete", "create"], ...) and the paths that force a replacement; they are
 written to --out as {"environments": {<environment>: {"changes": [...], "seconds": {...}}}}.
-Needs TERRAFORM and TF_CLI_CONFIG_FILE (scripts/terraform/tools.sh).
+Needs TERRAFORM and TF_CLI_CONFIG_FILE (tools/terraform/tools.sh).
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT / "scripts" / "e2e"))
+sys.path.insert(0, str(ROOT / "tools" / "e2e"))
 
 import run as e2e  # noqa: E402  (the e2e scripts import each other as top-level modules)
 

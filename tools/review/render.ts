@@ -1,6 +1,6 @@
 /** The review as Markdown: one section per environment, what needs attention first. */
-import { CATEGORIES, categoryTotals, total } from "../../scripts/cost/estimate";
-import { SYSTEMS } from "../../scripts/review/synthesized";
+import { CATEGORIES, categoryTotals, total } from "../cost/estimate";
+import { SYSTEMS } from "../synthesized/synthesized";
 import type { AttributeChange, ResourceChange } from "./changes";
 import type { Grant } from "./iam";
 import type { EnvironmentReview, FindingChange } from "./review";

@@ -10,7 +10,7 @@
  * A wrong IN_PLACE entry would make the review claim "in place" for a replacement, so the table
  * only lists arguments whose behaviour PLAN=1 runs or the provider docs confirm.
  */
-import type { Resource } from "../../scripts/review/synthesized";
+import type { Resource } from "../synthesized/synthesized";
 import type { AttributeChange } from "./changes";
 
 export type Replacement =

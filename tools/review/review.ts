@@ -6,11 +6,11 @@
 import { join } from "node:path";
 import { PROJECT_ROOT } from "../../config/load";
 import type { Config } from "../../config/schema";
-import { dagWorkload } from "../../scripts/cost/dag-schedules";
-import { type Estimate, estimate } from "../../scripts/cost/estimate";
-import { loadPrices } from "../../scripts/cost/prices";
-import { SynthesizedApp, type TfJson } from "../../scripts/review/synthesized";
-import { type Finding, loadSkips, type SkipEntry, skipMatches } from "../../scripts/scan/skips";
+import { dagWorkload } from "../cost/dag-schedules";
+import { type Estimate, estimate } from "../cost/estimate";
+import { loadPrices } from "../cost/prices";
+import { type Finding, loadSkips, type SkipEntry, skipMatches } from "../scan/skips";
+import { SynthesizedApp, type TfJson } from "../synthesized/synthesized";
 import { type AttentionItem, attentionItems } from "./attention";
 import { type ResourceChange, resourceChanges } from "./changes";
 import { type RoleChange, roleChanges } from "./iam";

@@ -1,15 +1,15 @@
 /**
  * checkov findings of synthesized stacks, for the review: every stack not seen before is scanned
- * in one checkov run (scripts/scan's invocation and parsing), and each stack's findings are kept
+ * in one checkov run (tools/scan's invocation and parsing), and each stack's findings are kept
  * under the hash of its content, so an unchanged stack, in the base or in an environment the
  * change does not touch, is never scanned twice (cdktf.out/review/checkov-cache/).
  */
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import type { TfJson } from "../../scripts/review/synthesized";
-import { checkovReports, resourceAddress, scannableCopy } from "../../scripts/scan/main";
-import type { Finding } from "../../scripts/scan/skips";
+import { checkovReports, resourceAddress, scannableCopy } from "../scan/main";
+import type { Finding } from "../scan/skips";
+import type { TfJson } from "../synthesized/synthesized";
 
 /** A finding within one stack: `resource` is `<type>.<name>`. */
 type StackFinding = Omit<Finding, "environment" | "resource"> & { readonly resource: string };

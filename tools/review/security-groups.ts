@@ -4,7 +4,7 @@
  * rule's stable name (`from->to:port`, modules/security-group-matrix.ts ruleName), so the review
  * compares those names rather than resource ids.
  */
-import type { SynthesizedApp } from "../../scripts/review/synthesized";
+import type { SynthesizedApp } from "../synthesized/synthesized";
 
 export interface MatrixRule {
   /** `from->to:port[/udp]`. */
