@@ -6,8 +6,9 @@
  *
  * The base is synthesized in a detached git worktree in a temporary folder (the working tree is
  * not touched), with the working tree's node_modules when its lock file is the same, else its own
- * `npm ci`. Both revisions are synthesized into cdktf.out/review/<environment> under their own
- * root, so paths relative to the output folder (the image's build context) read the same.
+ * `npm ci`, once per commit: its stacks and config are kept in cdktf.out/review/base/<sha>. Both
+ * revisions are synthesized into cdktf.out/review/<environment> under their own root, so paths
+ * relative to the output folder (the image's build context) read the same.
  * --plan: tools/review/plan.py applies the base to moto and plans the working tree against it
  * (needs TERRAFORM, TF_CLI_CONFIG_FILE and REVIEW_PYTHON, which `make review PLAN=1` provides).
  */
