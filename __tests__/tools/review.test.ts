@@ -156,6 +156,20 @@ describe("make review", () => {
     expect(attention).not.toContain("airflow-tasks->video-db");
   });
 
+  it("takes update versus replace from a plan, and lists what the plan changes through a reference without flagging it", () => {
+    const base = revision(synthEnvironment("hackathon"));
+    const service = Object.keys(base.stacks.airflow.resource?.aws_ecs_service ?? {})[0];
+    const result = reviewEnvironment({
+      environment: "hackathon",
+      base,
+      head: base,
+      plan: [{ address: `airflow/aws_ecs_service.${service}`, actions: ["update"] }],
+    });
+    const markdown = renderEnvironment(result);
+    expect(section(markdown, "What needs attention")).toContain("Nothing.");
+    expect(section(markdown, "Resources")).toContain(`- \`aws_ecs_service.${service}\`: updated in place (plan)`);
+  });
+
   it("flags force-destroy turned on for every bucket, the state bucket included", () => {
     const { review: r, markdown } = review("production", (c) => {
       c.data.forceDestroyBuckets = true;

@@ -107,6 +107,8 @@ function withPlan(changes: readonly ResourceChange[], plan: readonly PlannedChan
       attributes: [],
       replacement: action === "update" ? fromPlan(p) : undefined,
       stateful: resource !== undefined && isStateful(resource),
+      // Not in the synthesized diff: its arguments read the same on both sides.
+      before: resource,
       after: resource,
       label: undefined,
     });
