@@ -199,8 +199,14 @@ async function main(argv: string[]): Promise<number> {
   const started = Date.now();
   const seconds = (since: number) => ((Date.now() - since) / 1000).toFixed(1);
   const { options, problems } = parseArgs(argv);
-  if (problems.length > 0) throw new UsageError(problems.join("\n  "));
-  const base = baseCommit(options.base);
+  let base: { sha: string; name: string } | undefined;
+  try {
+    base = baseCommit(options.base);
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    problems.unshift(error.message);
+  }
+  if (problems.length > 0 || base === undefined) throw new UsageError(problems.join("\n  "));
   const dirty = git("status", "--porcelain").length > 0;
   const envs = options.environments;
   // A commit synthesizes to the same stacks every time (its lock file fixes node_modules), so the
