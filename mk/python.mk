@@ -35,6 +35,10 @@ py-test-$(1): $(call py_stamp,$(1)) ## Python: pytest on Airflow $(1) (helpers o
 	AIRFLOW_LINE=$(1) $(PY_VENV_$(1))/bin/pytest -o cache_dir=.pytest_cache/airflow-$(1) tests/python
 endef
 $(foreach line,$(PY_LINES),$(eval $(call py_venv_rule,$(line))))
+# Under make -j the line venvs are built one after the other (order only: an existing venv does
+# not wait), beside the pip-built ones (mk/tools.mk): both lines share packages, and two installs
+# at once from an empty cache would each download them (and race on uv's cache).
+$(call py_stamp,3.3): | $(call py_stamp,2.8)
 # test_ecs_executor synthesizes through bin/app.js: after synth-all (mk/typescript.mk says why).
 $(addprefix py-test-,$(PY_LINES)): synth-all
 
