@@ -15,7 +15,7 @@ node_modules/.package-lock.json: package-lock.json package.json
 install: node_modules/.package-lock.json ## Install the pinned Node.js packages
 
 lock-check: ## Check that `npm ci` accepts the committed lock on every platform (npm's own check, scratch copy)
-	bash scripts/lock/check.sh
+	bash tools/lock/check.sh
 
 synth: install ## Synthesize every stack of DEPLOY_ENV (default hackathon) into cdktf.out/
 	node bin/app.js
@@ -52,7 +52,7 @@ jest: install ## Run the Jest suite (on the environments synth-all synthesized)
 	JEST_SYNTHESIZED_DIR=$(SYNTH_ALL_DIR) $(NODE_BIN)/jest
 
 docs: install ## Regenerate config/environment.schema.json and the docs pages' generated tables
-	$(NODE_BIN)/tsx scripts/generate-docs.ts
+	$(NODE_BIN)/tsx tools/docs/generate-docs.ts
 
 TEST_TARGETS += jest synth-all synth-cli lock-check typecheck lint
 
@@ -61,4 +61,4 @@ BENCH_RUNS ?= 5
 # BENCH_COLD=0 leaves out the cold `make test` (a fresh clone with empty package caches, minutes).
 BENCH_COLD ?= 1
 bench: install ## Measure synth, Jest and type-check time and memory, one more service's cost, make test warm, cold and per target
-	BENCH_RUNS=$(BENCH_RUNS) BENCH_COLD=$(BENCH_COLD) $(NODE_BIN)/tsx scripts/bench/bench.ts
+	BENCH_RUNS=$(BENCH_RUNS) BENCH_COLD=$(BENCH_COLD) $(NODE_BIN)/tsx tools/bench/bench.ts
