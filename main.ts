@@ -7,7 +7,7 @@ import { App } from "cdktf";
 import { ConfigError, loadConfig } from "./config/load";
 import type { Config } from "./config/schema";
 import { useLeanStackTraces } from "./modules/lean-stack-traces";
-import { AirflowStack } from "./stacks/airflow-stack";
+import { AirflowStack, airflowFileSystemClients } from "./stacks/airflow-stack";
 import { DataStack } from "./stacks/data-stack";
 import { NetworkStack } from "./stacks/network-stack";
 import { StateStack } from "./stacks/state-stack";
@@ -19,7 +19,11 @@ export const DEFAULT_ENVIRONMENT = "hackathon";
 export function buildApp(app: App, config: Config): App {
   new StateStack(app, "state", { config });
   const network = new NetworkStack(app, "network", { config });
-  const data = new DataStack(app, "data", { config, network: network.outputs });
+  const data = new DataStack(app, "data", {
+    config,
+    network: network.outputs,
+    airflowFileSystemClients: airflowFileSystemClients(config),
+  });
   new AirflowStack(app, "airflow", { config, network: network.outputs, data: data.airflow });
   new VideoPipelineStack(app, "video-pipeline", { config, network: network.outputs, data: data.video });
   return app;

@@ -32,6 +32,17 @@ describe("no literal secret in the synthesized output", () => {
       }
     }
   });
+
+  it("reads the ECR registry credential only as an ephemeral value: the data source would store it in the state", () => {
+    const builders = stacks.filter(([, json]) => JSON.stringify(json).includes('"aws_ecr_authorization_token"'));
+    // The Airflow image is built and pushed in every environment (config airflow.image.source "build").
+    expect(builders.map(([name]) => name)).toEqual(ENVIRONMENTS.map((environment) => `${environment}/airflow`));
+    for (const [, json] of builders) {
+      const { data, ephemeral } = json as { data?: Record<string, unknown>; ephemeral?: Record<string, unknown> };
+      expect(data?.aws_ecr_authorization_token).toBeUndefined();
+      expect(ephemeral?.aws_ecr_authorization_token).toBeDefined();
+    }
+  });
 });
 
 describe("the secret scanner", () => {

@@ -8,11 +8,10 @@
 import { createHash } from "node:crypto";
 import { lstatSync, readdirSync, readFileSync, readlinkSync } from "node:fs";
 import { join, posix, relative, resolve, sep } from "node:path";
-import { DataAwsEcrAuthorizationToken } from "@cdktf/provider-aws/lib/data-aws-ecr-authorization-token";
 import { Image } from "@cdktf/provider-docker/lib/image";
 import { DockerProvider } from "@cdktf/provider-docker/lib/provider";
 import { RegistryImage } from "@cdktf/provider-docker/lib/registry-image";
-import { App, Fn, TerraformStack } from "cdktf";
+import { App, Fn, ref, TerraformStack, Token } from "cdktf";
 import { Construct } from "constructs";
 import type { ImageSourceConfig } from "../config/schema";
 import { StoredTimestamp } from "./stored-timestamp";
@@ -24,11 +23,15 @@ export const IMAGE_PLATFORM = "linux/amd64";
 export const LATEST_TAG = "latest";
 
 export interface EcrRepositoryReference {
-  /** `<account>.dkr.ecr.<region>.amazonaws.com/<name>` */
+  /** `<account>.dkr.ecr.<region>.amazonaws.com/<name>`, in the deploying account's registry. */
   readonly repositoryUrl: string;
-  /** Account id of the registry, for the authorization token. */
-  readonly registryId: string;
 }
+
+/**
+ * Name of the ephemeral `aws_ecr_authorization_token` of a stack that builds images. The provider
+ * (>= 6.22) offers it as an ephemeral resource; the bindings of cdktf 0.21 have no class for it.
+ */
+const ECR_TOKEN = "ecr_token";
 
 export interface ContainerImageProps {
   readonly source: ImageSourceConfig;
@@ -229,16 +232,22 @@ export class ContainerImage extends Construct {
     const stack = TerraformStack.of(this);
     let docker = dockerProviders.get(stack);
     if (!docker) {
-      // The token is read at plan time and passed to the provider: no credential is written
-      // into the synthesized JSON.
-      const token = new DataAwsEcrAuthorizationToken(this, "ecr-token", { registryId: props.repository.registryId });
+      // The 12-hour registry credential is read as an ephemeral resource, like the generated
+      // passwords (modules/generated-secret.ts, the same addOverride escape hatch): Terraform
+      // reads it anew in every run and writes it into neither the plan nor the state, and a
+      // provider block may reference it. The data source it replaces was stored in the state.
+      // It takes no registry id: the token is the caller's, for the account's default registry,
+      // where the stack creates the repository.
+      stack.addOverride(`ephemeral.aws_ecr_authorization_token.${ECR_TOKEN}`, {});
+      const token = (attribute: string) =>
+        Token.asString(ref(`ephemeral.aws_ecr_authorization_token.${ECR_TOKEN}.${attribute}`, stack));
       docker = new DockerProvider(stack, "docker", {
         registryAuth: [
           {
             // proxy_endpoint is `https://<registry host>`; image names carry the bare host.
-            address: Fn.replace(token.proxyEndpoint, "https://", ""),
-            username: token.userName,
-            password: token.password,
+            address: Fn.replace(token("proxy_endpoint"), "https://", ""),
+            username: token("user_name"),
+            password: token("password"),
           },
         ],
       });

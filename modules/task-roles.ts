@@ -5,6 +5,14 @@ import { type PolicyStatement, ServiceRole } from "./service-role";
 const ECS_TASKS_PRINCIPAL = "ecs-tasks.amazonaws.com";
 const kebabCase = (name: string) => name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 
+/**
+ * The name of the role TaskRoles creates for a purpose, `<namePrefix>-<purpose in kebab case>`:
+ * known before the role exists, for policies elsewhere that must name it (and cannot reference it).
+ */
+export function taskRoleName(namePrefix: string, purpose: string): string {
+  return `${namePrefix}-${kebabCase(purpose)}`;
+}
+
 export interface TaskRolesProps<Purpose extends string> {
   /** Start of every role's name: `<namePrefix>-<purpose in kebab case>`. */
   readonly namePrefix: string;
@@ -53,7 +61,7 @@ export class TaskRoles<Purpose extends string> extends Construct {
       this.roles = Object.fromEntries(
         purposes.map((purpose) => [
           purpose,
-          role(`${kebabCase(purpose)}-role`, `${props.namePrefix}-${kebabCase(purpose)}`, props.policies[purpose]),
+          role(`${kebabCase(purpose)}-role`, taskRoleName(props.namePrefix, purpose), props.policies[purpose]),
         ]),
       ) as Record<Purpose, ServiceRole>;
     }

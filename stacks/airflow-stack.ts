@@ -13,11 +13,11 @@ import { type EfsVolume, FargateService } from "../modules/fargate-service";
 import { ImageRepository } from "../modules/image-repository";
 import { PrivateServiceName } from "../modules/private-service-name";
 import type { PolicyStatement } from "../modules/service-role";
-import { TaskRoles } from "../modules/task-roles";
+import { TaskRoles, taskRoleName } from "../modules/task-roles";
 import { WebLoadBalancer } from "../modules/web-load-balancer";
 import { AppStack } from "./app-stack";
 import type { AirflowDataOutputs } from "./data-outputs";
-import { AIRFLOW_NAME } from "./data-stack";
+import { AIRFLOW_NAME, type FileSystemClients } from "./data-stack";
 import { type NetworkOutputs, taskPlacement } from "./network-stack";
 import { PORTS } from "./ports";
 
@@ -116,6 +116,20 @@ export function airflowSecrets(
   };
 }
 
+/**
+ * The roles whose tasks mount the Airflow file system, for the data stack's file-system policy:
+ * each process's task role, or the borrowed role. ECS executor workers read the DAGs from the
+ * image and mount nothing.
+ */
+export function airflowFileSystemClients(config: Config): FileSystemClients {
+  if (config.iam.mode === "existing-role") return { roleNames: [config.iam.roleName], preexisting: true };
+  const { ui, background } = airflowComponents(config.airflow.line);
+  return {
+    roleNames: [ui, ...background].map((component) => taskRoleName(AIRFLOW_NAME, taskRolePurpose(component))),
+    preexisting: false,
+  };
+}
+
 /** IAM permissions of the Airflow tasks, as data (the tests read the same table; docs/stacks.md describes it). */
 export function airflowPolicies(refs: {
   /** The pull permissions of the image's repository (ImageRepository.pullStatements). */
@@ -139,7 +153,8 @@ export function airflowPolicies(refs: {
     sid: "MountAirflowEfsThroughAccessPoints",
     actions: ["elasticfilesystem:ClientMount", "elasticfilesystem:ClientWrite"],
     resources: [data.efs.fileSystemArn],
-    // The volumes use IAM authorization, so the task role is the NFS client's identity.
+    // The volumes use IAM authorization, so the task role is the NFS client's identity; the
+    // file-system policy delegates to this statement (DataStack.fileSystemPolicy).
     condition: {
       StringEquals: { "elasticfilesystem:AccessPointArn": [data.efs.dagsAccessPointArn, data.efs.logsAccessPointArn] },
     },
@@ -247,7 +262,7 @@ export class AirflowStack extends AppStack {
     const repository = imageRepository.repository;
     const image = new ContainerImage(this, "image", {
       source: airflow.image,
-      repository: { repositoryUrl: repository.repositoryUrl, registryId: repository.registryId },
+      repository: { repositoryUrl: repository.repositoryUrl },
       // The config's build context and Dockerfile are relative to the repository root.
       basePath: PROJECT_ROOT,
       // One Dockerfile for every line; the line and its version pick the base image and pins.

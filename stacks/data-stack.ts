@@ -1,6 +1,8 @@
+import { DataAwsCallerIdentity } from "@cdktf/provider-aws/lib/data-aws-caller-identity";
 import { DataAwsDynamodbTable } from "@cdktf/provider-aws/lib/data-aws-dynamodb-table";
 import { DataAwsElbServiceAccount } from "@cdktf/provider-aws/lib/data-aws-elb-service-account";
 import { DataAwsIamPolicyDocument } from "@cdktf/provider-aws/lib/data-aws-iam-policy-document";
+import { DataAwsPartition } from "@cdktf/provider-aws/lib/data-aws-partition";
 import type { DbInstance } from "@cdktf/provider-aws/lib/db-instance";
 import { DynamodbTable } from "@cdktf/provider-aws/lib/dynamodb-table";
 import { EfsAccessPoint } from "@cdktf/provider-aws/lib/efs-access-point";
@@ -49,9 +51,23 @@ const PRIORITIES = ["high", "medium", "low"] as const;
 /** DLQ keeps failed messages for the longest SQS allows, so they can be inspected and redriven. */
 const DEAD_LETTER_RETENTION_SECONDS = 1_209_600;
 
+/**
+ * The IAM roles whose tasks mount the Airflow file system, by name: the airflow stack creates
+ * them after this stack, and its destroy deletes them while the file system stays.
+ */
+export interface FileSystemClients {
+  readonly roleNames: readonly string[];
+  /**
+   * The roles exist before any stack is deployed and outlive them (a borrowed role such as
+   * LabRole): the policy can name them as principals.
+   */
+  readonly preexisting: boolean;
+}
+
 export interface DataStackProps {
   readonly config: Config;
   readonly network: NetworkOutputs;
+  readonly airflowFileSystemClients: FileSystemClients;
 }
 
 /**
@@ -69,7 +85,7 @@ export class DataStack extends AppStack {
   constructor(scope: Construct, id: "data", props: DataStackProps) {
     super(scope, id, { config: props.config, system: "shared" });
     this.monitoringRoleArn = this.enhancedMonitoringRole(props.config);
-    this.airflow = this.airflowData(props.config, props.network);
+    this.airflow = this.airflowData(props.config, props.network, props.airflowFileSystemClients);
     this.video = this.videoData(props.config, props.network);
   }
 
@@ -84,7 +100,7 @@ export class DataStack extends AppStack {
     }).arn;
   }
 
-  private airflowData(config: Config, network: NetworkOutputs): AirflowDataOutputs {
+  private airflowData(config: Config, network: NetworkOutputs, clients: FileSystemClients): AirflowDataOutputs {
     const tags = { system: "airflow" };
     const { data } = config;
     const { instance: database, password: dbPassword } = this.database(config, network, {
@@ -148,27 +164,6 @@ export class DataStack extends AppStack {
         securityGroups: [network.securityGroupIds.efs],
       });
     });
-    const efsPolicy = new DataAwsIamPolicyDocument(this, "airflow-efs-policy", {
-      statement: [
-        {
-          sid: "MountThroughMountTargets",
-          effect: "Allow",
-          actions: ["elasticfilesystem:ClientMount", "elasticfilesystem:ClientWrite"],
-          resources: [fileSystem.arn],
-          principals: [{ type: "AWS", identifiers: ["*"] }],
-          condition: [{ test: "Bool", variable: "elasticfilesystem:AccessedViaMountTarget", values: ["true"] }],
-        },
-        {
-          sid: "DenyUnencryptedTransport",
-          effect: "Deny",
-          actions: ["*"],
-          resources: [fileSystem.arn],
-          principals: [{ type: "AWS", identifiers: ["*"] }],
-          condition: [{ test: "Bool", variable: "aws:SecureTransport", values: ["false"] }],
-        },
-      ],
-    });
-    new EfsFileSystemPolicy(this, "airflow-efs-resource-policy", { fileSystemId: fileSystem.id, policy: efsPolicy.json });
     const accessPoint = (directory: "dags" | "logs") =>
       new EfsAccessPoint(this, `airflow-efs-${directory}`, {
         fileSystemId: fileSystem.id,
@@ -181,6 +176,10 @@ export class DataStack extends AppStack {
       });
     const dags = accessPoint("dags");
     const logs = accessPoint("logs");
+    new EfsFileSystemPolicy(this, "airflow-efs-resource-policy", {
+      fileSystemId: fileSystem.id,
+      policy: this.fileSystemPolicy(fileSystem.arn, [dags.arn, logs.arn], clients),
+    });
 
     // Seed 000: logs and backups expire after 7 days, incomplete uploads are aborted after 1.
     const logsBucket = new PrivateBucket(this, "airflow-logs-bucket", {
@@ -349,6 +348,62 @@ export class DataStack extends AppStack {
       loadBalancerLogs: this.loadBalancerLogs(VIDEO_NAME),
       secrets,
     };
+  }
+
+  /**
+   * Mounting and writing, only through a mount target and one of the access points, only for the
+   * clients' roles; nothing for any other principal; nothing without TLS. With a policy in place an
+   * NFS client that mounts without IAM is anonymous, and is denied.
+   *
+   * Roles the airflow stack creates cannot be principals here: EFS resolves a principal ARN to the
+   * role's unique id when the policy is put, so PutFileSystemPolicy rejects a role that does not
+   * exist yet (the provider retries "Policy contains invalid Principal block" for two minutes, then
+   * fails the first deploy), and a role deleted and recreated by `cdktf destroy airflow` and a new
+   * deploy would no longer match. The account is the principal instead, which delegates to the
+   * roles' own IAM policies (their MountAirflowEfsThroughAccessPoints statement), and
+   * `aws:PrincipalArn`, compared as text, narrows it to the roles' ARNs.
+   */
+  private fileSystemPolicy(fileSystemArn: string, accessPointArns: readonly string[], clients: FileSystemClients): string {
+    const { partition } = new DataAwsPartition(this, "partition");
+    const { accountId } = new DataAwsCallerIdentity(this, "account");
+    const roleArns = clients.roleNames.map((name) => `arn:${partition}:iam::${accountId}:role/${name}`);
+    return new DataAwsIamPolicyDocument(this, "airflow-efs-policy", {
+      statement: [
+        {
+          sid: "AirflowRolesMountThroughAccessPoints",
+          effect: "Allow",
+          actions: ["elasticfilesystem:ClientMount", "elasticfilesystem:ClientWrite"],
+          resources: [fileSystemArn],
+          principals: [
+            { type: "AWS", identifiers: clients.preexisting ? roleArns : [`arn:${partition}:iam::${accountId}:root`] },
+          ],
+          condition: [
+            { test: "Bool", variable: "elasticfilesystem:AccessedViaMountTarget", values: ["true"] },
+            { test: "StringEquals", variable: "elasticfilesystem:AccessPointArn", values: [...accessPointArns] },
+            ...(clients.preexisting ? [] : [{ test: "ArnEquals", variable: "aws:PrincipalArn", values: roleArns }]),
+          ],
+        },
+        {
+          // Within the account an identity policy alone can grant access (an administrator's
+          // `*`, say): this makes the roles above the only ones that mount, whatever other
+          // roles' policies say. A client without IAM has no aws:PrincipalArn, and is denied too.
+          sid: "DenyMountToOtherPrincipals",
+          effect: "Deny",
+          actions: ["elasticfilesystem:ClientMount", "elasticfilesystem:ClientWrite", "elasticfilesystem:ClientRootAccess"],
+          resources: [fileSystemArn],
+          principals: [{ type: "AWS", identifiers: ["*"] }],
+          condition: [{ test: "ArnNotEquals", variable: "aws:PrincipalArn", values: roleArns }],
+        },
+        {
+          sid: "DenyUnencryptedTransport",
+          effect: "Deny",
+          actions: ["*"],
+          resources: [fileSystemArn],
+          principals: [{ type: "AWS", identifiers: ["*"] }],
+          condition: [{ test: "Bool", variable: "aws:SecureTransport", values: ["false"] }],
+        },
+      ],
+    }).json;
   }
 
   private loadBalancerLogs(system: string): LoadBalancerLogsOutputs | undefined {

@@ -145,7 +145,7 @@ export class VideoPipelineStack extends AppStack {
     const repository = imageRepository.repository;
     const image = new ContainerImage(this, "image", {
       source: video.image,
-      repository: { repositoryUrl: repository.repositoryUrl, registryId: repository.registryId },
+      repository: { repositoryUrl: repository.repositoryUrl },
       basePath: PROJECT_ROOT,
     });
 

@@ -35,7 +35,7 @@ describe("ContainerImage build args", () => {
     const json = Testing.synthScope((scope) => {
       image = new ContainerImage(scope, "image", {
         source: { source: "build", context: ".", dockerfile: "docker/Dockerfile" },
-        repository: { repositoryUrl: "123456789012.dkr.ecr.us-east-1.amazonaws.com/a", registryId: "123456789012" },
+        repository: { repositoryUrl: "123456789012.dkr.ecr.us-east-1.amazonaws.com/a" },
         basePath: dir,
         buildArgs: airflowBuildArgs("3.3"),
       });

@@ -9,9 +9,9 @@ import { Testing } from "cdktf";
 import type { ImageSourceConfig } from "../../config/schema";
 import { buildContentHash, buildContextFiles, ContainerImage, isIgnored, parseDockerignore } from "../../modules/container-image";
 import { StoredTimestamp } from "../../modules/stored-timestamp";
-import { dataSourcesOf, resourcesOf } from "../../tools/synthesized/tf-json";
+import { parseStack, resourcesOf } from "../../tools/synthesized/tf-json";
 
-const REPOSITORY = { repositoryUrl: "123456789012.dkr.ecr.us-east-1.amazonaws.com/app", registryId: "123456789012" };
+const REPOSITORY = { repositoryUrl: "123456789012.dkr.ecr.us-east-1.amazonaws.com/app" };
 
 /** A build context on disk: the repository's allow-list .dockerignore and a few files. */
 function fixtureContext(files: Record<string, string>): string {
@@ -149,15 +149,16 @@ describe("ContainerImage", () => {
       expect(image.contentHash).toBe(contentHash);
     });
 
-    it("authenticates to ECR with a token read at plan time, never a literal", () => {
-      expect(dataSourcesOf(json, DataAwsEcrAuthorizationToken)).toHaveLength(1);
+    it("authenticates to ECR with a token Terraform reads in every run and never stores: an ephemeral resource, no data source", () => {
+      expect(parseStack(json).ephemeral).toEqual({ aws_ecr_authorization_token: { ecr_token: {} } });
+      expect(json).not.toHaveDataSource(DataAwsEcrAuthorizationToken);
       expect(json).toHaveProviderWithProperties(DockerProvider, {
         registry_auth: [
-          expect.objectContaining({
-            username: expect.stringMatching(/^\$\{data\.aws_ecr_authorization_token\..*\.user_name\}$/),
-            password: expect.stringMatching(/^\$\{data\.aws_ecr_authorization_token\..*\.password\}$/),
-            address: expect.stringMatching(/proxy_endpoint/),
-          }),
+          {
+            address: '${replace(ephemeral.aws_ecr_authorization_token.ecr_token.proxy_endpoint, "https://", "")}',
+            username: "${ephemeral.aws_ecr_authorization_token.ecr_token.user_name}",
+            password: "${ephemeral.aws_ecr_authorization_token.ecr_token.password}",
+          },
         ],
       });
     });

@@ -20,6 +20,7 @@ import {
   containersByName,
   environmentOf as envOf,
   type PolicyStatement,
+  policyDocumentStatement,
   resourcesOf,
   statementsByRole,
   type TerraformType,
@@ -195,6 +196,19 @@ describe("the ECS executor (production with airflow.executor AwsEcsExecutor)", (
         .map((r) => r.from_port)
         .sort(),
     ).toEqual([443, 8080]);
+  });
+
+  it("lets the workers, which read the DAGs from the image, mount no EFS: the file-system policy names no worker role", () => {
+    const mounters = policyDocumentStatement(env.json("data"), "AirflowRolesMountThroughAccessPoints").condition.find(
+      (c: { variable: string }) => c.variable === "aws:PrincipalArn",
+    ).values as string[];
+    expect(mounters.map((arn) => arn.split("/").pop())).toEqual([
+      "alerta-utec-airflow-api-server-task",
+      "alerta-utec-airflow-scheduler-task",
+      "alerta-utec-airflow-dag-processor-task",
+      "alerta-utec-airflow-triggerer-task",
+    ]);
+    expect(Object.keys(policies(env)).filter((role) => role.startsWith(AIRFLOW_WORKER_NAME))).toHaveLength(2);
   });
 });
 

@@ -20,7 +20,7 @@ import { SqsQueue } from "@cdktf/provider-aws/lib/sqs-queue";
 import { SqsQueueRedriveAllowPolicy } from "@cdktf/provider-aws/lib/sqs-queue-redrive-allow-policy";
 import { SsmParameter } from "@cdktf/provider-aws/lib/ssm-parameter";
 import { INCIDENT_INDEXES } from "../../stacks/data-stack";
-import { dataSourcesOf, resourcesOf } from "../../tools/synthesized/tf-json";
+import { dataSourcesOf, policyDocumentStatement, resourcesOf, statementsByRole } from "../../tools/synthesized/tf-json";
 import { type SynthesizedEnvironment, synthEnvironment } from "../helpers";
 
 /** A list that holds an element with these properties (the matchers compare nested lists whole). */
@@ -139,6 +139,68 @@ describe.each(["hackathon", "learner-lab", "production"] as const)("data stack i
       });
     }
     expect(resourcesOf(json, EfsAccessPoint)).toHaveLength(2);
+  });
+
+  it("lets only the Airflow processes' roles mount EFS, through a mount target and an access point, and nothing without TLS", () => {
+    const account = "${data.aws_caller_identity.account.account_id}";
+    const roleArn = (name: string) => `arn:\${data.aws_partition.partition.partition}:iam::${account}:role/${name}`;
+    const accessPoints = ["dags", "logs"].map((d) => `\${aws_efs_access_point.airflow-efs-${d}.arn}`);
+    // The roles the airflow stack gives the mount statement, by name: the policy cannot reference them.
+    const mounters = Object.entries(statementsByRole(env.json("airflow")))
+      .filter(([, statements]) => statements.some((s) => s.Sid === "MountAirflowEfsThroughAccessPoints"))
+      .map(([role]) => role);
+    const borrowed = env.config.iam.mode === "existing-role";
+    expect(mounters).toHaveLength(borrowed ? 0 : production ? 4 : 2);
+    const throughMountTargetAndAccessPoint = [
+      { test: "Bool", variable: "elasticfilesystem:AccessedViaMountTarget", values: ["true"] },
+      { test: "StringEquals", variable: "elasticfilesystem:AccessPointArn", values: accessPoints },
+    ];
+    expect(policyDocumentStatement(json, "AirflowRolesMountThroughAccessPoints")).toMatchObject(
+      borrowed
+        ? {
+            effect: "Allow",
+            actions: ["elasticfilesystem:ClientMount", "elasticfilesystem:ClientWrite"],
+            principals: [{ type: "AWS", identifiers: [roleArn("LabRole")] }],
+            condition: throughMountTargetAndAccessPoint,
+          }
+        : {
+            effect: "Allow",
+            actions: ["elasticfilesystem:ClientMount", "elasticfilesystem:ClientWrite"],
+            // The account delegates to the roles' own policies; the condition names the roles.
+            principals: [{ type: "AWS", identifiers: [`arn:\${data.aws_partition.partition.partition}:iam::${account}:root`] }],
+            condition: [
+              ...throughMountTargetAndAccessPoint,
+              { test: "ArnEquals", variable: "aws:PrincipalArn", values: expect.any(Array) },
+            ],
+          },
+    );
+    if (!borrowed) {
+      const named = policyDocumentStatement(json, "AirflowRolesMountThroughAccessPoints").condition[2].values;
+      expect([...named].sort()).toEqual(mounters.map(roleArn).sort());
+    }
+    expect(policyDocumentStatement(json, "DenyMountToOtherPrincipals")).toMatchObject({
+      effect: "Deny",
+      actions: ["elasticfilesystem:ClientMount", "elasticfilesystem:ClientWrite", "elasticfilesystem:ClientRootAccess"],
+      principals: [{ type: "AWS", identifiers: ["*"] }],
+      condition: [
+        { test: "ArnNotEquals", variable: "aws:PrincipalArn", values: borrowed ? [roleArn("LabRole")] : expect.any(Array) },
+      ],
+    });
+    if (!borrowed) {
+      const spared = policyDocumentStatement(json, "DenyMountToOtherPrincipals").condition[0].values;
+      expect([...spared].sort()).toEqual(mounters.map(roleArn).sort());
+    }
+    expect(policyDocumentStatement(json, "DenyUnencryptedTransport")).toMatchObject({
+      effect: "Deny",
+      actions: ["*"],
+      condition: [{ test: "Bool", variable: "aws:SecureTransport", values: ["false"] }],
+    });
+    // No statement of any policy here allows everyone: the file system, the buckets.
+    for (const document of dataSourcesOf(json, DataAwsIamPolicyDocument)) {
+      for (const statement of document.statement.filter((s: { effect?: string }) => s.effect !== "Deny")) {
+        expect(JSON.stringify(statement.principals ?? [])).not.toContain('"*"');
+      }
+    }
   });
 
   it("keeps both buckets private, owner-enforced, encrypted and TLS-only, with seed 000's expiry on the logs bucket", () => {

@@ -10,6 +10,8 @@ import { join } from "node:path";
 export interface TfJson {
   readonly resource?: Readonly<Record<string, Readonly<Record<string, Record<string, unknown>>>>>;
   readonly data?: Readonly<Record<string, Readonly<Record<string, Record<string, unknown>>>>>;
+  /** Ephemeral resources (Terraform >= 1.10): read in every run, stored in neither plan nor state. */
+  readonly ephemeral?: Readonly<Record<string, Readonly<Record<string, Record<string, unknown>>>>>;
   readonly output?: Readonly<Record<string, { readonly value: unknown }>>;
   readonly provider?: Readonly<Record<string, unknown>>;
   readonly terraform?: Readonly<Record<string, unknown>>;

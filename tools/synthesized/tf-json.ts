@@ -13,6 +13,7 @@
  * They cannot count resources, see a set as a whole, or look inside a `${jsonencode(...)}` value
  * (container definitions, IAM policy documents): that is what this module is for.
  */
+import { DataAwsIamPolicyDocument } from "@cdktf/provider-aws/lib/data-aws-iam-policy-document";
 import { EcsTaskDefinition } from "@cdktf/provider-aws/lib/ecs-task-definition";
 import type { TfJson } from "./synthesized";
 
@@ -147,6 +148,14 @@ export function statementsByRole(json: string): Record<string, PolicyStatement[]
     out[String(role.name)] = policyStatements(policy.policy);
   }
   return out;
+}
+
+/** The statement with this sid among the stack's `aws_iam_policy_document` data sources, as synthesized. */
+export function policyDocumentStatement(json: string, sid: string): Resource {
+  const statements = dataSourcesOf(json, DataAwsIamPolicyDocument).flatMap((d) => (d.statement ?? []) as Resource[]);
+  const found = statements.filter((s) => s.sid === sid);
+  if (found.length !== 1) throw new Error(`expected one policy document statement ${sid}, found ${found.length}`);
+  return found[0];
 }
 
 /**
