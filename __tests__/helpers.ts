@@ -4,7 +4,7 @@
  * in-process, and only it loads the stacks (lazily: importing them costs about a second per file).
  */
 import { readdirSync, readFileSync } from "node:fs";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import type { App } from "cdktf";
 import { ConfigError, loadConfig, parseConfig } from "../config/load";
 import type { Config, EnvironmentName } from "../config/schema";
@@ -21,8 +21,14 @@ export interface SynthesizedEnvironment {
   readonly stack: (stack: StackId) => TfJson;
 }
 
-/** Where global-setup.ts writes each committed environment's synthesized app. */
-export const SYNTH_CACHE_DIR = join(__dirname, "..", ".gen", "jest-synth");
+/**
+ * Where each committed environment's synthesized app is read from: `make jest` passes the folder
+ * `make synth-all` has just written (JEST_SYNTHESIZED_DIR, cdktf.out/env), so nothing is
+ * synthesized twice; otherwise global-setup.ts synthesizes into .gen/jest-synth.
+ */
+export const SYNTH_CACHE_DIR = process.env.JEST_SYNTHESIZED_DIR
+  ? resolve(process.env.JEST_SYNTHESIZED_DIR)
+  : join(__dirname, "..", ".gen", "jest-synth");
 
 /** Synthesizes the app of every stack into `outdir` (also used by global-setup.ts). */
 export function synthesizeInto(config: Config, outdir?: string): string {

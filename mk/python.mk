@@ -10,7 +10,7 @@ PY_VENV_2.8 ?= .venv
 PY_VENV_3.3 ?= .venv-airflow3.3
 # ruff runs from the newest line's venv: its AIR3xx rules are about what Airflow 3 removed.
 PY_LINT_VENV := $(PY_VENV_3.3)
-PY_SOURCES := dags tests/python tools/e2e
+PY_SOURCES := dags tests/python tools/e2e tools/review
 
 # The stamp is named after the line's requirement files' hash, so changing a pin (or uv) rebuilds
 # that venv. $(call py_stamp,LINE)
@@ -30,16 +30,23 @@ $(call py_stamp,$(1)):
 	$(PY_VENV_$(1))/bin/uv pip install --quiet --python $(PY_VENV_$(1))/bin/python -r requirements/airflow-$(1)/dags-test.txt
 	touch $$@
 
+# Each line keeps its own pytest cache, so the two lines can run at once (make -j).
 py-test-$(1): $(call py_stamp,$(1)) ## Python: pytest on Airflow $(1) (helpers on moto, DagBag, every DAG run end to end)
-	AIRFLOW_LINE=$(1) $(PY_VENV_$(1))/bin/pytest tests/python
+	AIRFLOW_LINE=$(1) $(PY_VENV_$(1))/bin/pytest -o cache_dir=.pytest_cache/airflow-$(1) tests/python
 endef
 $(foreach line,$(PY_LINES),$(eval $(call py_venv_rule,$(line))))
+# Under make -j the line venvs are built one after the other (order only: an existing venv does
+# not wait), beside the pip-built ones (mk/tools.mk): both lines share packages, and two installs
+# at once from an empty cache would each download them (and race on uv's cache).
+$(call py_stamp,3.3): | $(call py_stamp,2.8)
+# test_ecs_executor synthesizes through bin/app.js: after synth-all (mk/typescript.mk says why).
+$(addprefix py-test-,$(PY_LINES)): synth-all
 
 py-lint: $(call py_stamp,3.3) ## Python: ruff lint (AIR rules included) and format check of the DAGs, their tests and scripts
 	$(PY_LINT_VENV)/bin/ruff check $(PY_SOURCES)
 	$(PY_LINT_VENV)/bin/ruff format --check $(PY_SOURCES)
 
-# Prerequisites run in order (make test runs without -j): lint, then one line after the other.
-py-test: py-lint $(addprefix py-test-,$(PY_LINES)) ## Python: lint, then the suite on every Airflow line
+py-test: py-lint $(addprefix py-test-,$(PY_LINES)) ## Python: lint and the suite on every Airflow line (side by side under make -j)
 
-TEST_TARGETS += py-test
+# The longest targets of `make test` first, so that make -j starts them first.
+TEST_TARGETS := $(addprefix py-test-,$(PY_LINES)) py-lint $(TEST_TARGETS)

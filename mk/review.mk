@@ -19,3 +19,17 @@ scan: synth-all lint-image $(TOOLS_STAMP) ## checkov on every synthesized stack 
 	CHECKOV=$(TOOLS_BIN)/checkov $(NODE_BIN)/tsx tools/scan/main.ts $(ENVIRONMENTS)
 
 TEST_TARGETS += scan
+
+# `make review`: what the working tree changes in each environment against BASE (default: where
+# the branch left main), offline, as Markdown (docs/review.md). PLAN=1 also applies the base to
+# moto with the e2e machinery and plans the working tree against it, for update versus replace.
+BASE ?=
+REVIEW_ENV ?= $(ENVIRONMENTS)
+PLAN ?=
+SCAN ?= 1
+
+.PHONY: review
+review: install $(if $(filter 0,$(SCAN)),,$(TOOLS_STAMP)) $(if $(PLAN),$(E2E_STAMP)) ## What the working tree changes per environment against BASE (REVIEW_ENV=..., PLAN=1 for a real plan on moto)
+	@$(if $(PLAN),eval "$$(bash tools/terraform/tools.sh)" && REVIEW_PYTHON=$(E2E_VENV)/bin/python) \
+	  CHECKOV=$(TOOLS_BIN)/checkov $(NODE_BIN)/tsx tools/review/main.ts $(if $(BASE),--base $(BASE)) \
+	  $(if $(PLAN),--plan) $(if $(filter 0,$(SCAN)),--no-scan) $(REVIEW_ENV)

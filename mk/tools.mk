@@ -12,6 +12,11 @@ $(TOOLS_STAMP): requirements/tools.txt
 	$(TOOLS_BIN)/python -m pip install --quiet --disable-pip-version-check --requirement $<
 	@touch $@
 
+# The e2e venv (mk/e2e.mk) is built after this one under make -j (order only: an existing venv
+# does not wait): both pip installs share packages (boto3, ...), and two at once from an empty pip
+# cache would each download them.
+$(E2E_STAMP): | $(TOOLS_STAMP)
+
 IMAGE_DIR := docker/airflow
 IMAGE_SHELL_SCRIPTS := $(IMAGE_DIR)/entrypoint.sh $(wildcard $(IMAGE_DIR)/tests/*.sh) tools/validate/validate.sh tools/terraform/tools.sh tools/lock/check.sh tools/cdktn/check.sh .ci/run
 

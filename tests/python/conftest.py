@@ -1,7 +1,9 @@
 """Fixtures: a moto-mocked AWS account with the incidents table, topics, queues and a mailbox.
 
-Airflow is imported by some tests; it must find its home in a throwaway directory, never in
-~/airflow, so that is set before any test module imports it.
+Airflow is imported by some tests; it must find its home and its metadata database in a throwaway
+directory (one per test session, so two sessions never share one), never in ~/airflow, and the
+DAG folder where the image has it; Airflow reads these once, on import, so they are set before any
+test module imports it.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from typing import Any
 _airflow_home = tempfile.mkdtemp(prefix="alerta-utec-airflow-home-")
 atexit.register(shutil.rmtree, _airflow_home, ignore_errors=True)
 os.environ["AIRFLOW_HOME"] = _airflow_home
+os.environ["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"] = f"sqlite:///{_airflow_home}/airflow.db"
 
 import boto3  # noqa: E402
 import pytest  # noqa: E402
@@ -23,9 +26,9 @@ from moto import mock_aws  # noqa: E402
 
 from alerta_utec.store import IncidentStore  # noqa: E402
 
-from support import FAKE_CREDENTIALS, IMAGE_AIRFLOW_CONFIG, REGION, create_incidents_table  # noqa: E402
+from support import DAGS, FAKE_CREDENTIALS, IMAGE_AIRFLOW_CONFIG, REGION, create_incidents_table  # noqa: E402
 
-os.environ.update(IMAGE_AIRFLOW_CONFIG)
+os.environ.update(IMAGE_AIRFLOW_CONFIG, AIRFLOW__CORE__DAGS_FOLDER=str(DAGS))
 
 
 @pytest.fixture

@@ -6,6 +6,7 @@
  */
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import type { Workload } from "./estimate";
 
 export interface DagSchedule {
   /** The DAG file, relative to dags/. */
@@ -73,4 +74,10 @@ export function dagSchedules(dagsDir: string): DagSchedule[] {
 /** Task instances a week: what the ECS executor starts as worker tasks. */
 export function taskRunsPerWeek(schedules: readonly DagSchedule[]): number {
   return schedules.reduce((sum, s) => sum + s.runsPerWeek * s.tasksPerRun, 0);
+}
+
+/** The DAGs' task runs a week, from the schedules in `dagsDir`: what the ECS executor's workers cost. */
+export function dagWorkload(dagsDir: string): Workload {
+  const schedules = dagSchedules(dagsDir);
+  return { taskRunsPerWeek: taskRunsPerWeek(schedules), source: `schedules of ${schedules.length} DAGs in dags/` };
 }

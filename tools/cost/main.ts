@@ -20,19 +20,13 @@ import { ConfigError, loadConfig, loadConfigOnLine, PROJECT_ROOT } from "../../c
 import { ENVIRONMENTS } from "../../config/schema";
 import { buildApp } from "../../main";
 import { readSynthesizedStacks, SynthesizedApp } from "../synthesized/synthesized";
-import { dagSchedules, taskRunsPerWeek } from "./dag-schedules";
-import { type Estimate, estimate, type Workload } from "./estimate";
+import { dagWorkload } from "./dag-schedules";
+import { type Estimate, estimate } from "./estimate";
 import { loadPrices } from "./prices";
 import { renderComparison, renderReport, type SystemSelection } from "./report";
 
 const SELECTIONS: readonly SystemSelection[] = ["airflow", "video-pipeline", "all"];
 const root = PROJECT_ROOT;
-
-/** The DAGs' task runs a week, from their schedules: what the ECS executor's workers cost. */
-function dagWorkload(): Workload {
-  const schedules = dagSchedules(join(root, "dags"));
-  return { taskRunsPerWeek: taskRunsPerWeek(schedules), source: `schedules of ${schedules.length} DAGs in dags/` };
-}
 
 /** `production` or `production@2.8`. */
 function parseTarget(target: string): { environment: string; line?: string } {
@@ -50,7 +44,7 @@ function estimateOf(target: string, dirs: { config?: string; stacks?: string } =
     buildApp(new App({ outdir }), config).synth();
   }
   const app = new SynthesizedApp(readSynthesizedStacks(dirs.stacks ?? join(outdir, "stacks")));
-  return estimate(app, config.costAssumptions, loadPrices(config.region), dagWorkload());
+  return estimate(app, config.costAssumptions, loadPrices(config.region), dagWorkload(join(root, "dags")));
 }
 
 function main(argv: string[]): number {

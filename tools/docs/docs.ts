@@ -7,6 +7,7 @@ import { z } from "zod";
 import { configSchema } from "../../config/schema";
 import { INTERNET, ruleName } from "../../modules/security-group-matrix";
 import { SECURITY_GROUPS, securityRules } from "../../stacks/security-matrix";
+import { renderReviewRules } from "../review/docs";
 import { renderSecuritySection } from "../scan/skips";
 
 export function renderSchemaJson(): string {
@@ -120,6 +121,7 @@ export interface GeneratedSection {
 export const GENERATED_SECTIONS: Readonly<Record<string, GeneratedSection>> = {
   "security-matrix": { file: "docs/security-groups.md", render: renderMatrixTable },
   "config-reference": { file: "docs/configuration.md", render: renderConfigReference },
+  "review-rules": { file: "docs/review.md", render: renderReviewRules },
   "security-skips": { file: "docs/review.md", render: renderSecuritySection },
 };
 

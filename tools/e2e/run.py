@@ -152,9 +152,9 @@ def child_env(emulator: Emulator) -> dict[str, str]:
 # Synthesis and overrides
 
 
-def e2e_config(environment: str) -> dict:
-    """The environment's own config, but images from ECR: building one needs a Docker engine."""
-    config = json.loads((ROOT / "config" / f"{environment}.json").read_text())
+def e2e_config(environment: str, root: Path = ROOT) -> dict:
+    """The config of the checkout at `root`, but images from ECR: building one needs a Docker engine."""
+    config = json.loads((root / "config" / f"{environment}.json").read_text())
     for system in ("airflow", "videoPipeline"):
         if config[system]["image"]["source"] == "build":
             config[system]["image"] = {"source": "ecr", "tag": "latest"}
@@ -177,13 +177,14 @@ def protects_data(config: dict) -> bool:
     )
 
 
-def synthesize(environment: str, config: dict, out: Path) -> None:
+def synthesize(environment: str, config: dict, out: Path, root: Path = ROOT) -> None:
+    """Synthesizes with the app of the checkout at `root` (`make review PLAN=1` passes the base's)."""
     config_dir = out.parent / "config"
     config_dir.mkdir(parents=True, exist_ok=True)
     (config_dir / f"{environment}.json").write_text(json.dumps(config, indent=2))
-    (config_dir / "environment.schema.json").write_text((ROOT / "config" / "environment.schema.json").read_text())
+    (config_dir / "environment.schema.json").write_text((root / "config" / "environment.schema.json").read_text())
     env = {**os.environ, "DEPLOY_ENV": environment, "DEPLOY_CONFIG_DIR": str(config_dir), "CDKTF_OUTDIR": str(out)}
-    subprocess.run(["node", str(ROOT / "bin" / "app.js")], cwd=ROOT, env=env, check=True)
+    subprocess.run(["node", str(root / "bin" / "app.js")], cwd=root, env=env, check=True)
 
 
 def overrides(stack_json: dict, url: str) -> dict:

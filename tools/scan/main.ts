@@ -15,12 +15,12 @@ import { ENVIRONMENTS } from "../../config/schema";
 import type { TfJson } from "../synthesized/synthesized";
 import { applySkips, type Finding, loadSkips, SKIPS_FILE } from "./skips";
 
-interface CheckovReport {
+export interface CheckovReport {
   readonly check_type?: string;
   readonly results?: { failed_checks?: CheckovCheck[] };
   readonly summary?: { passed: number; failed: number; skipped: number; parsing_errors: number; checkov_version?: string };
 }
-interface CheckovCheck {
+export interface CheckovCheck {
   readonly check_id: string;
   readonly check_name: string;
   /** `<type>.<name>`, or `resource.<name>` for some checks of the terraform_json framework. */
@@ -68,6 +68,22 @@ function run(command: string, args: string[]): Promise<{ code: number; stdout: s
   });
 }
 
+/**
+ * checkov's reports on every `<stack>/cdk.tf.json` under `dir` (written by `scannableCopy`), every
+ * check run; `what` names the scanned set in an error.
+ */
+export async function checkovReports(checkov: string, dir: string, what: string): Promise<CheckovReport[]> {
+  const args = ["-d", dir, "--framework", "terraform_json", "--output", "json", "--quiet", "--compact", "--skip-download"];
+  const { code, stdout, stderr } = await run(checkov, args);
+  let parsed: CheckovReport | CheckovReport[];
+  try {
+    parsed = JSON.parse(stdout) as CheckovReport | CheckovReport[];
+  } catch {
+    throw new Error(`checkov on ${what} exited ${code} without a JSON report:\n${(stderr || stdout).slice(-2000)}`);
+  }
+  return Array.isArray(parsed) ? parsed : [parsed];
+}
+
 interface EnvironmentResult {
   readonly environment: string;
   readonly stacks: number;
@@ -90,15 +106,7 @@ async function scanEnvironment(checkov: string, environment: string): Promise<En
     mkdirSync(join(target, stack), { recursive: true });
     writeFileSync(join(target, stack, "cdk.tf.json"), JSON.stringify(scannableCopy(stacks[stack]), null, 2));
   }
-  const args = ["-d", target, "--framework", "terraform_json", "--output", "json", "--quiet", "--compact", "--skip-download"];
-  const { code, stdout, stderr } = await run(checkov, args);
-  let parsed: CheckovReport | CheckovReport[];
-  try {
-    parsed = JSON.parse(stdout) as CheckovReport | CheckovReport[];
-  } catch {
-    throw new Error(`checkov on ${environment} exited ${code} without a JSON report:\n${(stderr || stdout).slice(-2000)}`);
-  }
-  const reports = Array.isArray(parsed) ? parsed : [parsed];
+  const reports = await checkovReports(checkov, target, environment);
   const findings: Finding[] = reports.flatMap((r) =>
     (r.results?.failed_checks ?? []).map((c) => ({
       environment,
