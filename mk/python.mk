@@ -10,7 +10,7 @@ PY_VENV_2.8 ?= .venv
 PY_VENV_3.3 ?= .venv-airflow3.3
 # ruff runs from the newest line's venv: its AIR3xx rules are about what Airflow 3 removed.
 PY_LINT_VENV := $(PY_VENV_3.3)
-PY_SOURCES := dags tests/python tests/e2e scripts/e2e $(wildcard scripts/*.py)
+PY_SOURCES := dags tests/python tests/e2e scripts/e2e tools/e2e $(wildcard scripts/*.py)
 
 # The stamp is named after the line's requirement files' hash, so changing a pin (or uv) rebuilds
 # that venv. $(call py_stamp,LINE)
