@@ -101,12 +101,7 @@ export function videoPipelinePolicies(refs: {
       { sid: "StoreProcessedVideos", actions: ["s3:PutObject"], resources: [`${bucket}/${PROCESSED_PREFIX}*`] },
       {
         sid: "ConsumeVideoJobs",
-        actions: [
-          "sqs:ReceiveMessage",
-          "sqs:DeleteMessage",
-          "sqs:ChangeMessageVisibility",
-          "sqs:GetQueueAttributes",
-        ],
+        actions: ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility", "sqs:GetQueueAttributes"],
         resources: [data.queue.arn],
       },
     ],

@@ -567,12 +567,7 @@ describe.each(["hackathon", "learner-lab", "production"] as const)("VideoPipelin
         {
           Sid: "ConsumeVideoJobs",
           Effect: "Allow",
-          Action: [
-            "sqs:ReceiveMessage",
-            "sqs:DeleteMessage",
-            "sqs:ChangeMessageVisibility",
-            "sqs:GetQueueAttributes",
-          ],
+          Action: ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility", "sqs:GetQueueAttributes"],
           Resource: [QUEUE_ARN],
         },
       ]);
