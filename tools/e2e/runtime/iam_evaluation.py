@@ -142,9 +142,15 @@ class AppliedPolicies:
                 *_, account, name = resource.split(":")
                 sqs = self._client("sqs")
                 url = sqs.get_queue_url(QueueName=name, QueueOwnerAWSAccountId=account)["QueueUrl"]
-                document = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["Policy"])["Attributes"].get("Policy")
+                document = (
+                    sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["Policy"])
+                    .get("Attributes", {})
+                    .get("Policy")
+                )
             elif resource.startswith("arn:aws:sns:"):
-                document = self._client("sns").get_topic_attributes(TopicArn=resource)["Attributes"].get("Policy")
+                document = (
+                    self._client("sns").get_topic_attributes(TopicArn=resource).get("Attributes", {}).get("Policy")
+                )
         except ClientError as error:
             if error.response["Error"]["Code"] not in ("NoSuchBucketPolicy", "NoSuchBucket"):
                 raise

@@ -18,6 +18,7 @@ import json
 import os
 import sys
 from typing import Any
+from urllib.parse import parse_qs
 
 #: Where the lines go; unset means record nothing.
 PATH_VARIABLE = "E2E_AWS_CALLS"
@@ -88,7 +89,7 @@ def _stash_params(params: dict[str, Any], context: dict[str, Any], **_: Any) -> 
     context[_PARAMS] = identifiers(params)
 
 
-def _record(model: Any, params: dict[str, Any], request_signer: Any, context: dict[str, Any], **_: Any) -> None:
+def _write(request_signer: Any, service: str, operation: str, url: str, params: dict[str, Any]) -> None:
     path = os.environ.get(PATH_VARIABLE)
     if not path:
         return
@@ -97,16 +98,39 @@ def _record(model: Any, params: dict[str, Any], request_signer: Any, context: di
     line = {
         "pid": os.getpid(),
         "access_key": access_key,
-        "service": model.service_model.service_name,
-        "operation": model.name,
+        "service": service,
+        "operation": operation,
         "region": request_signer._region_name,
-        "secure": _over_tls(str(params.get("url", ""))),
-        "params": context.get(_PARAMS, {}),
+        "secure": _over_tls(url),
+        "params": params,
     }
     # One write of one line on a file opened for appending: lines of concurrent processes do not
     # interleave.
     with open(path, "a", encoding="utf-8") as handle:
         handle.write(json.dumps(line, sort_keys=True) + "\n")
+
+
+def _record(model: Any, params: dict[str, Any], request_signer: Any, context: dict[str, Any], **_: Any) -> None:
+    context.setdefault(_PARAMS, {})
+    _write(request_signer, model.service_model.service_name, model.name, str(params.get("url", "")), context[_PARAMS])
+
+
+def _record_direct_signing(request: Any, operation_name: str, request_signer: Any, **_: Any) -> None:
+    """A request signed with a client's signer but sent without the client: kombu's asynchronous SQS
+    connection receives messages that way. A client's own requests carry the stashed parameters in
+    their context and were recorded at before-call (and a retry signs again: not a new call)."""
+    if _PARAMS in (getattr(request, "context", None) or {}):
+        return
+    body = request.data if isinstance(request.data, (str, bytes)) else ""
+    try:
+        params = json.loads(body or "{}")
+    except ValueError:
+        params = {k: v[0] for k, v in parse_qs(body if isinstance(body, str) else body.decode()).items()}
+    service = request_signer._service_id.hyphenize()
+    kept = identifiers(params if isinstance(params, dict) else {})
+    if service == "sqs":
+        kept.setdefault("QueueUrl", request.url.split("?", 1)[0])
+    _write(request_signer, service, operation_name, request.url, kept)
 
 
 def install(handlers_module: Any) -> None:
@@ -116,6 +140,7 @@ def install(handlers_module: Any) -> None:
         return
     builtin.append(("before-parameter-build", _stash_params))
     builtin.append(("before-call", _record))
+    builtin.append(("before-sign", _record_direct_signing))
 
 
 def record_session(session: Any) -> None:
@@ -123,6 +148,7 @@ def record_session(session: Any) -> None:
     botocore_session = getattr(session, "_session", session)
     botocore_session.register("before-parameter-build", _stash_params)
     botocore_session.register("before-call", _record)
+    botocore_session.register("before-sign", _record_direct_signing)
 
 
 class _AfterImport(importlib.abc.MetaPathFinder):
