@@ -31,6 +31,8 @@ EVALUATOR = Path(__file__).resolve().parent / "evaluate.ts"
 TSX = ROOT / "node_modules" / ".bin" / "tsx"
 #: The emulator's administrator, who reads the policies (scripts/e2e/run.py's credentials).
 ADMIN = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
+#: Error codes that mean "this resource has no policy" or "there is no such resource".
+MISSING = ("NoSuchBucketPolicy", "NoSuchBucket", "NotFound", "AWS.SimpleQueueService.NonExistentQueue")
 UNCHECKED_SECRET = "unchecked"  # noqa: S105 - not a secret: moto does not verify signatures
 
 
@@ -70,7 +72,8 @@ class Result:
 
     @property
     def ok(self) -> bool:
-        return self.denied == 0 and not self.denials and not self.negatives_allowed and self.negatives_denied > 0
+        evaluated = self.allowed > 0 and self.negatives_denied > 0
+        return evaluated and self.denied == 0 and not self.denials and not self.negatives_allowed
 
     def summary(self) -> str:
         return (
@@ -81,6 +84,8 @@ class Result:
         lines = [self.summary()]
         lines += [f"  denied: {finding}" for finding in self.denials]
         lines += [f"  negative control allowed: {finding}" for finding in self.negatives_allowed]
+        if self.allowed == 0:
+            lines.append("  no call was allowed: was the recorder on the containers' PYTHONPATH, E2E_AWS_CALLS set?")
         if self.negatives_denied == 0:
             lines.append("  no negative control was evaluated: the evaluator was never shown to deny")
         return "\n".join(lines)
@@ -152,7 +157,8 @@ class AppliedPolicies:
                     self._client("sns").get_topic_attributes(TopicArn=resource).get("Attributes", {}).get("Policy")
                 )
         except ClientError as error:
-            if error.response["Error"]["Code"] not in ("NoSuchBucketPolicy", "NoSuchBucket"):
+            # No policy, or no such resource (a negative control may name one): the identity decides.
+            if error.response["Error"]["Code"] not in MISSING:
                 raise
         if not document:
             return None
@@ -218,49 +224,46 @@ def evaluate(
     """Decides every call recorded in `calls_path` and every negative control; see Result.ok."""
     policies = AppliedPolicies(emulator_url, region)
     result = Result()
-    # (index of the call, role, account, request); a call is allowed when all its requests are.
-    items: list[tuple[int, str, str, IamRequest]] = []
-    labels: list[str] = []
-    unmapped: set[int] = set()
-    for index, record in enumerate(read_calls(calls_path)):
+    # One list of (call, role, account, request) for the recorded calls and the controls alike, so
+    # evaluate.ts starts once. A call is allowed when all its requests are; a control is denied
+    # when any of its requests is (AWS then refuses the call).
+    items: list[tuple[Call, str, str, IamRequest]] = []
+    calls: list[Call] = []
+    for record in read_calls(calls_path):
         label = f"{record['service']} {record['operation']}"
-        labels.append(label)
         try:
             role_arn, account = policies.caller(record["access_key"])
-            requests = iam_requests(Call.from_record(record, account))
+            call = Call.from_record(record, account)
+            requests = iam_requests(call)
         except UnmappedCallError as error:
+            result.denied += 1
             result.denials.append(Finding(record.get("access_key", "?"), label, "?", "?", f"not evaluable: {error}"))
-            unmapped.add(index)
             continue
-        items += [(index, role_arn, account, request) for request in requests]
-    decisions = _simulate(policies, [(role, account, request) for _, role, account, request in items])
-    refused: set[int] = set(unmapped)
-    for (index, role_arn, _, request), decision in zip(items, decisions, strict=True):
-        if decision["decision"] != "Allowed":
-            refused.add(index)
-            result.denials.append(
-                Finding(role_arn, labels[index], request.action, request.resource, _decision_text(decision))
-            )
-    result.allowed = len(labels) - len(refused)
-    result.denied = len(refused)
-
-    controls = list(negative_controls)
-    control_items: list[tuple[int, str, str, IamRequest]] = []
-    for index, control in enumerate(controls):
+        calls.append(call)
+        items += [(call, role_arn, account, request) for request in requests]
+    controls = {}
+    for control in negative_controls:
         account = control.role_arn.split(":")[4]
         call = Call(control.service, control.operation, control.region, account, control.params)
-        control_items += [(index, control.role_arn, account, request) for request in iam_requests(call)]
-    control_decisions = _simulate(policies, [(role, account, request) for _, role, account, request in control_items])
-    # A control is denied when any of its requests is: AWS then refuses the call.
-    denied_controls: set[int] = set()
-    for (index, *_), decision in zip(control_items, control_decisions, strict=True):
-        if decision["decision"] != "Allowed":
-            denied_controls.add(index)
-    for index, control in enumerate(controls):
-        if index not in denied_controls:
+        controls[id(call)] = control
+        items += [(call, control.role_arn, account, request) for request in iam_requests(call)]
+
+    decisions = _simulate(policies, [(role, account, request) for _, role, account, request in items])
+    refused: set[int] = set()
+    for (call, role_arn, _, request), decision in zip(items, decisions, strict=True):
+        if decision["decision"] == "Allowed":
+            continue
+        refused.add(id(call))
+        if id(call) not in controls:
+            label = f"{call.service} {call.operation}"
+            result.denials.append(Finding(role_arn, label, request.action, request.resource, _decision_text(decision)))
+    result.allowed = sum(1 for call in calls if id(call) not in refused)
+    result.denied += len(calls) - result.allowed
+    result.negatives_denied = sum(1 for key in controls if key in refused)
+    for key, control in controls.items():
+        if key not in refused:
             label = f"{control.service} {control.operation}, must be refused: {control.why}"
-            result.negatives_allowed.append(Finding(control.role_arn, label, "", str(control.params), "Allowed"))
-    result.negatives_denied = len(denied_controls)
+            result.negatives_allowed.append(Finding(control.role_arn, label, "", json.dumps(control.params), "Allowed"))
     return result
 
 
