@@ -6,8 +6,8 @@ import { S3BucketPublicAccessBlock } from "@cdktf/provider-aws/lib/s3-bucket-pub
 import { S3BucketServerSideEncryptionConfigurationA } from "@cdktf/provider-aws/lib/s3-bucket-server-side-encryption-configuration";
 import { S3BucketVersioningA } from "@cdktf/provider-aws/lib/s3-bucket-versioning";
 import { STACK_IDS } from "../stacks/app-stack";
+import { resourcesOf } from "../tools/synthesized/tf-json";
 import { type SynthesizedEnvironment, synthEnvironment } from "./helpers";
-import { resourcesOf } from "./tf-json";
 
 /** A list that holds an element with these properties (the matchers compare nested lists whole). */
 const holding = (properties: Record<string, unknown>) => expect.arrayContaining([expect.objectContaining(properties)]);

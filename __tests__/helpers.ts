@@ -8,8 +8,8 @@ import { join } from "node:path";
 import type { App } from "cdktf";
 import { ConfigError, loadConfig, parseConfig } from "../config/load";
 import type { Config, EnvironmentName } from "../config/schema";
-import type { TfJson } from "../scripts/review/synthesized";
 import type { StackId } from "../stacks/app-stack";
+import type { TfJson } from "../tools/synthesized/synthesized";
 
 export interface SynthesizedEnvironment {
   readonly config: Config;

@@ -3,8 +3,8 @@ import { VpcSecurityGroupEgressRule } from "@cdktf/provider-aws/lib/vpc-security
 import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-security-group-ingress-rule";
 import { matrixProblems, ruleName, type SecurityRule } from "../modules/security-group-matrix";
 import { SECURITY_GROUPS, securityRules } from "../stacks/security-matrix";
+import { type Resource, resourcesOf, type TerraformType } from "../tools/synthesized/tf-json";
 import { type SynthesizedEnvironment, synthEnvironment } from "./helpers";
-import { type Resource, resourcesOf, type TerraformType } from "./tf-json";
 
 // The rule set is checked as a whole (exactly these flows, nothing else), which is beyond
 // cdktf's matchers: they answer whether one resource with given properties exists.

@@ -11,9 +11,9 @@ ecs-executor-example: install
 	DEPLOY_ENV=production DEPLOY_CONFIG_DIR=$(ECS_EXAMPLE_DIR)/config CDKTF_OUTDIR=$(ECS_EXAMPLE_DIR)/out node bin/app.js
 
 cost-ecs-executor: synth-all ecs-executor-example ## Weekly and monthly cost of production with the ECS executor, against production as committed
-	$(NODE_BIN)/tsx scripts/cost/main.ts production --system $(SYSTEM) --compare production \
+	$(NODE_BIN)/tsx tools/cost/main.ts production --system $(SYSTEM) --compare production \
 	  --compare-config-dir $(ECS_EXAMPLE_DIR)/config --compare-stacks-dir $(ECS_EXAMPLE_DIR)/out/stacks \
 	  --compare-label production+ecs-executor
 
 diagram-ecs-executor: ecs-executor-example ## Write docs/architecture-ecs-executor.md: production with the ECS executor
-	$(NODE_BIN)/tsx scripts/diagram/main.ts $(ECS_EXAMPLE_DIR)/out/stacks docs/architecture-ecs-executor.md "production with the ECS executor"
+	$(NODE_BIN)/tsx tools/diagram/main.ts $(ECS_EXAMPLE_DIR)/out/stacks docs/architecture-ecs-executor.md "production with the ECS executor"

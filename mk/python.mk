@@ -1,16 +1,16 @@
 # Python: the DAGs and their helper package, linted once and tested on each Airflow line, each in
 # its own venv built from that line's pinned requirement files alone
-# (requirements/airflow-<line>/dags-test.txt; scripts/compile-dags-requirements.sh regenerates them).
+# (requirements/airflow-<line>/dags-test.txt; requirements/compile-dags-requirements.sh regenerates them).
 PY_SYSTEM_PYTHON ?= python3
 PY_UV_VERSION := 0.13.9
 PY_LINES := 2.8 3.3
-# .venv stays the 2.8 line's (scripts/bench_classifier.py and uv run from it); overridable, e.g.
+# .venv stays the 2.8 line's (tools/bench/bench_classifier.py and uv run from it); overridable, e.g.
 # `make py-test PY_VENV_2.8=.venv-airflow2.8` to test in a venv of one's own.
 PY_VENV_2.8 ?= .venv
 PY_VENV_3.3 ?= .venv-airflow3.3
 # ruff runs from the newest line's venv: its AIR3xx rules are about what Airflow 3 removed.
 PY_LINT_VENV := $(PY_VENV_3.3)
-PY_SOURCES := dags tests/python tests/e2e scripts/e2e tools/e2e $(wildcard scripts/*.py)
+PY_SOURCES := dags tests/python tools/e2e tools/bench
 
 # The stamp is named after the line's requirement files' hash, so changing a pin (or uv) rebuilds
 # that venv. $(call py_stamp,LINE)

@@ -13,7 +13,7 @@ $(TOOLS_STAMP): requirements/tools.txt
 	@touch $@
 
 IMAGE_DIR := docker/airflow
-IMAGE_SHELL_SCRIPTS := $(IMAGE_DIR)/entrypoint.sh $(wildcard $(IMAGE_DIR)/tests/*.sh) scripts/validate/validate.sh scripts/terraform/tools.sh scripts/lock/check.sh scripts/cdktn/check.sh .ci/run
+IMAGE_SHELL_SCRIPTS := $(IMAGE_DIR)/entrypoint.sh $(wildcard $(IMAGE_DIR)/tests/*.sh) tools/validate/validate.sh tools/terraform/tools.sh tools/lock/check.sh tools/cdktn/check.sh .ci/run
 
 .PHONY: tools lint-image test-image
 tools: $(TOOLS_STAMP) ## Install the pinned command-line tools into .venv-tools/

@@ -15,7 +15,7 @@ node_modules/.package-lock.json: package-lock.json package.json
 install: node_modules/.package-lock.json ## Install the pinned Node.js packages
 
 lock-check: ## Check that `npm ci` accepts the committed lock on every platform (npm's own check, scratch copy)
-	bash scripts/lock/check.sh
+	bash tools/lock/check.sh
 
 synth: install ## Synthesize every stack of DEPLOY_ENV (default hackathon) into cdktf.out/
 	node bin/app.js
@@ -43,11 +43,11 @@ jest: install ## Run the Jest suite
 	$(NODE_BIN)/jest
 
 docs: install ## Regenerate config/environment.schema.json and the docs pages' generated tables
-	$(NODE_BIN)/tsx scripts/generate-docs.ts
+	$(NODE_BIN)/tsx tools/docs/generate-docs.ts
 
 TEST_TARGETS += lock-check typecheck lint jest synth-all synth-cli
 
 BENCH_RUNS ?= 5
 .PHONY: bench
 bench: install ## Measure synth, test and type-check time and memory, and the cost of one more service
-	BENCH_RUNS=$(BENCH_RUNS) $(NODE_BIN)/tsx scripts/bench/bench.ts
+	BENCH_RUNS=$(BENCH_RUNS) $(NODE_BIN)/tsx tools/bench/bench.ts

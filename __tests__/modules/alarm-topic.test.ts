@@ -2,7 +2,7 @@ import { SnsTopic } from "@cdktf/provider-aws/lib/sns-topic";
 import { SnsTopicSubscription } from "@cdktf/provider-aws/lib/sns-topic-subscription";
 import { Testing } from "cdktf";
 import { AlarmTopic, type AlarmTopicProps } from "../../modules/alarm-topic";
-import { resourcesOf } from "../tf-json";
+import { resourcesOf } from "../../tools/synthesized/tf-json";
 
 const synth = (props: AlarmTopicProps): string => Testing.synthScope((scope) => new AlarmTopic(scope, "alarms", props));
 

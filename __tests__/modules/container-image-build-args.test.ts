@@ -5,7 +5,7 @@ import { Image } from "@cdktf/provider-docker/lib/image";
 import { Testing } from "cdktf";
 import { airflowBuildArgs } from "../../config/airflow-lines";
 import { buildContentHash, ContainerImage } from "../../modules/container-image";
-import { resourcesOf } from "../tf-json";
+import { resourcesOf } from "../../tools/synthesized/tf-json";
 
 /** A build context with a Dockerfile that takes the args, and nothing else. */
 function context(): string {

@@ -9,7 +9,7 @@ import { Testing } from "cdktf";
 import type { ImageSourceConfig } from "../../config/schema";
 import { buildContentHash, buildContextFiles, ContainerImage, isIgnored, parseDockerignore } from "../../modules/container-image";
 import { StoredTimestamp } from "../../modules/stored-timestamp";
-import { dataSourcesOf, resourcesOf } from "../tf-json";
+import { dataSourcesOf, resourcesOf } from "../../tools/synthesized/tf-json";
 
 const REPOSITORY = { repositoryUrl: "123456789012.dkr.ecr.us-east-1.amazonaws.com/app", registryId: "123456789012" };
 

@@ -1,7 +1,7 @@
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { type App, TerraformOutput, TerraformStack, Testing } from "cdktf";
 import { AWS_ECS_EXECUTOR, EcsExecutor, type EcsExecutorProps } from "../../modules/ecs-executor";
-import { decodeJsonencode } from "../tf-json";
+import { decodeJsonencode } from "../../tools/synthesized/tf-json";
 
 type Resources = Record<string, Record<string, Record<string, unknown>>>;
 type Statement = { Sid: string; Action: string[]; Resource: string[]; Condition?: unknown };

@@ -7,7 +7,7 @@ import { Testing } from "cdktf";
 import type { Construct } from "constructs";
 import { FargateService, type FargateServiceProps } from "../../modules/fargate-service";
 import { ServiceRole } from "../../modules/service-role";
-import { type ContainerDefinition, containerDefinitions, onlyResource, resourcesOf } from "../tf-json";
+import { type ContainerDefinition, containerDefinitions, onlyResource, resourcesOf } from "../../tools/synthesized/tf-json";
 
 function roles(scope: Construct) {
   return {

@@ -7,7 +7,7 @@ import { Testing } from "cdktf";
 import { FargateCluster } from "../../modules/fargate-cluster";
 import { ImageRepository } from "../../modules/image-repository";
 import { ServiceRole } from "../../modules/service-role";
-import { policyStatements, resourcesOf } from "../tf-json";
+import { policyStatements, resourcesOf } from "../../tools/synthesized/tf-json";
 
 describe("ImageRepository and FargateCluster", () => {
   let json: string;

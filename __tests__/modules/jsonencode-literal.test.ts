@@ -1,7 +1,7 @@
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { type App, Fn, TerraformStack, Testing } from "cdktf";
 import { fargateTaskDefinition } from "../../modules/fargate-service";
-import { decodeJsonencode } from "../tf-json";
+import { decodeJsonencode } from "../../tools/synthesized/tf-json";
 
 // A JSON setting (the ECS executor's run_task_kwargs) and a Windows-style path: both characters
 // cdktf 0.21 leaves unescaped inside a jsonencode expression, which Terraform then cannot parse.

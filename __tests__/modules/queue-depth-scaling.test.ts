@@ -2,7 +2,7 @@ import { AppautoscalingPolicy } from "@cdktf/provider-aws/lib/appautoscaling-pol
 import { CloudwatchMetricAlarm } from "@cdktf/provider-aws/lib/cloudwatch-metric-alarm";
 import { Testing } from "cdktf";
 import { QueueDepthScaling, type QueueDepthScalingProps, scaleOutSteps } from "../../modules/queue-depth-scaling";
-import { onlyResource, type Resource } from "../tf-json";
+import { onlyResource, type Resource } from "../../tools/synthesized/tf-json";
 
 const target = { serviceNamespace: "ecs", resourceId: "service/cluster/worker", scalableDimension: "ecs:service:DesiredCount" };
 const base: QueueDepthScalingProps = {

@@ -4,7 +4,7 @@ import { LbListenerRule } from "@cdktf/provider-aws/lib/lb-listener-rule";
 import { LbTargetGroup } from "@cdktf/provider-aws/lib/lb-target-group";
 import { Testing } from "cdktf";
 import { TLS_POLICY, WebLoadBalancer, type WebLoadBalancerProps } from "../../modules/web-load-balancer";
-import { resourcesOf } from "../tf-json";
+import { resourcesOf } from "../../tools/synthesized/tf-json";
 
 const PROPS: WebLoadBalancerProps = {
   name: "app",

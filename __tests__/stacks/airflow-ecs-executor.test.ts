@@ -15,7 +15,6 @@ import { AWS_ECS_EXECUTOR } from "../../modules/ecs-executor";
 import { ruleName } from "../../modules/security-group-matrix";
 import { AIRFLOW_PRIVATE_NAMESPACE, AIRFLOW_WORKER_NAME } from "../../stacks/airflow-stack";
 import { securityRules } from "../../stacks/security-matrix";
-import { type SynthesizedEnvironment, synthEnvironment } from "../helpers";
 import {
   addressOf,
   containersByName,
@@ -24,7 +23,8 @@ import {
   resourcesOf,
   statementsByRole,
   type TerraformType,
-} from "../tf-json";
+} from "../../tools/synthesized/tf-json";
+import { type SynthesizedEnvironment, synthEnvironment } from "../helpers";
 
 const containers = (env: SynthesizedEnvironment) => containersByName(env.json("airflow"));
 const policies = (env: SynthesizedEnvironment) => statementsByRole(env.json("airflow"));

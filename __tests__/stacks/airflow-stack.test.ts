@@ -26,7 +26,6 @@ import { AIRFLOW_LOG_GROUP, AirflowStack, METRICS_NAMESPACE } from "../../stacks
 import type { AirflowDataOutputs } from "../../stacks/data-outputs";
 import { NetworkStack } from "../../stacks/network-stack";
 import { PORTS } from "../../stacks/ports";
-import { synthEnvironment } from "../helpers";
 import {
   containerOf,
   dataSourcesOf,
@@ -37,7 +36,8 @@ import {
   policyStatements,
   resourcesOf,
   secretsOf,
-} from "../tf-json";
+} from "../../tools/synthesized/tf-json";
+import { synthEnvironment } from "../helpers";
 
 const ARN = "arn:aws:ssm:us-east-1:123456789012:parameter/alerta-utec-airflow";
 /** What the data stack gives, as plain strings so that assertions can name them. */

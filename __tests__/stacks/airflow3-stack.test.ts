@@ -19,7 +19,6 @@ import { AIRFLOW_LINES } from "../../config/airflow-lines";
 import { ruleName } from "../../modules/security-group-matrix";
 import { AIRFLOW_PRIVATE_NAMESPACE } from "../../stacks/airflow-stack";
 import { securityRules } from "../../stacks/security-matrix";
-import { type SynthesizedEnvironment, synthEnvironment } from "../helpers";
 import {
   type ContainerDefinition,
   containersByName,
@@ -27,7 +26,8 @@ import {
   resourcesOf,
   secretsOf,
   statementsByRole,
-} from "../tf-json";
+} from "../../tools/synthesized/tf-json";
+import { type SynthesizedEnvironment, synthEnvironment } from "../helpers";
 
 /** The SSM parameter an ECS secret's valueFrom names, as the data stack's output reference spells it. */
 const parameter = (path: string) => `ssm--alerta-utec-airflow--${path.replace(/\//g, "--")}arn`;

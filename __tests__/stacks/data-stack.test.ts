@@ -20,8 +20,8 @@ import { SqsQueue } from "@cdktf/provider-aws/lib/sqs-queue";
 import { SqsQueueRedriveAllowPolicy } from "@cdktf/provider-aws/lib/sqs-queue-redrive-allow-policy";
 import { SsmParameter } from "@cdktf/provider-aws/lib/ssm-parameter";
 import { INCIDENT_INDEXES } from "../../stacks/data-stack";
+import { dataSourcesOf, resourcesOf } from "../../tools/synthesized/tf-json";
 import { type SynthesizedEnvironment, synthEnvironment } from "../helpers";
-import { dataSourcesOf, resourcesOf } from "../tf-json";
 
 /** A list that holds an element with these properties (the matchers compare nested lists whole). */
 const holding = (properties: Record<string, unknown>) => expect.arrayContaining([expect.objectContaining(properties)]);

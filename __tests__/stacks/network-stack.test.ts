@@ -6,8 +6,8 @@ import { Route } from "@cdktf/provider-aws/lib/route";
 import { Subnet } from "@cdktf/provider-aws/lib/subnet";
 import { Vpc } from "@cdktf/provider-aws/lib/vpc";
 import { VpcEndpoint } from "@cdktf/provider-aws/lib/vpc-endpoint";
+import { resourcesOf } from "../../tools/synthesized/tf-json";
 import { type SynthesizedEnvironment, synthEnvironment } from "../helpers";
-import { resourcesOf } from "../tf-json";
 
 describe.each([
   ["hackathon", 1],

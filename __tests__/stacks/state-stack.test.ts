@@ -1,7 +1,7 @@
 import { S3Bucket } from "@cdktf/provider-aws/lib/s3-bucket";
 import { S3BucketVersioningA } from "@cdktf/provider-aws/lib/s3-bucket-versioning";
+import { resourcesOf } from "../../tools/synthesized/tf-json";
 import { synthEnvironment } from "../helpers";
-import { resourcesOf } from "../tf-json";
 
 // Destroying `state` comes last, when the bucket still holds every other stack's state file and
 // all their earlier versions: S3 refuses to delete it (409 BucketNotEmpty) unless force_destroy.

@@ -26,7 +26,6 @@ import type { VideoDataOutputs } from "../../stacks/data-outputs";
 import { NetworkStack } from "../../stacks/network-stack";
 import { PORTS } from "../../stacks/ports";
 import { VideoPipelineStack, WORKER_COMMAND } from "../../stacks/video-pipeline-stack";
-import { synthEnvironment } from "../helpers";
 import {
   containerOf,
   dataSourcesOf,
@@ -37,7 +36,8 @@ import {
   policyStatements,
   resourcesOf,
   secretsOf,
-} from "../tf-json";
+} from "../../tools/synthesized/tf-json";
+import { synthEnvironment } from "../helpers";
 
 const ACCOUNT = "123456789012";
 const BUCKET_ARN = "arn:aws:s3:::miso-proyecto-nube-test";

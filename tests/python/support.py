@@ -1,4 +1,4 @@
-"""Builders shared by the tests (and scripts/bench_classifier.py): the incidents table as
+"""Builders shared by the tests (and tools/bench/bench_classifier.py): the incidents table as
 docs/CONTRACTS.md defines it, and incidents to put in it.
 """
 

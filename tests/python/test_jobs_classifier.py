@@ -119,7 +119,7 @@ def test_a_failed_write_fails_the_run_after_the_batch_and_the_retry_finishes_it(
 
 
 def test_cost_follows_the_backlog_not_the_table(store: IncidentStore, dynamodb: Any) -> None:
-    """Scaled-down version of the 100,000-incident measurement (scripts/bench_classifier.py)."""
+    """Scaled-down version of the 100,000-incident measurement (tools/bench/bench_classifier.py)."""
     done = [classified_incident(n, notificationPending=None, notificationSent=True) for n in range(2000)]
     put_items(dynamodb, store.table_name, done + [new_incident(n) for n in range(2000, 2020)])
 

@@ -29,7 +29,7 @@ from botocore.exceptions import ClientError
 ROOT = Path(__file__).resolve().parents[3]
 EVALUATOR = Path(__file__).resolve().parent / "evaluate.ts"
 TSX = ROOT / "node_modules" / ".bin" / "tsx"
-#: The emulator's administrator, who reads the policies (scripts/e2e/run.py's credentials).
+#: The emulator's administrator, who reads the policies (tools/e2e/run.py's credentials).
 ADMIN = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
 #: Error codes that mean "this resource has no policy" or "there is no such resource".
 MISSING = ("NoSuchBucketPolicy", "NoSuchBucket", "NotFound", "AWS.SimpleQueueService.NonExistentQueue")

@@ -32,7 +32,7 @@ from app.videos import processed_body, processed_key
 
 APP = Path(__file__).resolve().parent / "video_app"
 
-#: The emulator's administrator, who reads the result (scripts/e2e/run.py's credentials).
+#: The emulator's administrator, who reads the result (tools/e2e/run.py's credentials).
 ADMIN = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
 
 
