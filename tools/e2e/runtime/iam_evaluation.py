@@ -29,6 +29,8 @@ from botocore.exceptions import ClientError
 ROOT = Path(__file__).resolve().parents[3]
 EVALUATOR = Path(__file__).resolve().parent / "evaluate.ts"
 TSX = ROOT / "node_modules" / ".bin" / "tsx"
+#: Put first on a container's PYTHONPATH, with E2E_AWS_CALLS naming the file: its calls are recorded.
+RECORDER_DIR = Path(__file__).resolve().parent / "recorder"
 #: The emulator's administrator, who reads the policies (tools/e2e/run.py's credentials).
 ADMIN = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
 #: Error codes that mean "this resource has no policy" or "there is no such resource".
@@ -65,6 +67,8 @@ class Result:
     allowed: int = 0
     denied: int = 0
     negatives_denied: int = 0
+    #: Calls the harness made as the emulator's administrator, left out of the evaluation.
+    harness_calls: int = 0
     #: Every request of a recorded call that was not allowed (or could not be evaluated).
     denials: list[Finding] = field(default_factory=list)
     #: Negative controls that were allowed: the evaluator or the policies let through what they must not.
@@ -230,6 +234,11 @@ def evaluate(
     items: list[tuple[Call, str, str, IamRequest]] = []
     calls: list[Call] = []
     for record in read_calls(calls_path):
+        if record.get("access_key") == ADMIN["aws_access_key_id"]:
+            # The harness's own calls as the emulator's administrator (reading task definitions,
+            # assuming roles): no container's and no agent's, so not the stacks' permissions.
+            result.harness_calls += 1
+            continue
         label = f"{record['service']} {record['operation']}"
         try:
             role_arn, account = policies.caller(record["access_key"])
@@ -271,56 +280,55 @@ def evaluate(
 # The negative controls, from the containers' own environment
 
 
+Task = tuple[str, Mapping[str, str]]
+"""(task role ARN, container environment)."""
+
+
 def negative_controls(
-    airflow_task: tuple[str, Mapping[str, str]] | None = None,
-    video_web_task: tuple[str, Mapping[str, str]] | None = None,
-    video_worker_task: tuple[str, Mapping[str, str]] | None = None,
+    airflow_tasks: Iterable[Task] = (),
+    video_web_tasks: Iterable[Task] = (),
+    video_worker_tasks: Iterable[Task] = (),
     region: str = "us-east-1",
 ) -> list[NegativeControl]:
-    """Calls each task role must be refused, built from (role ARN, container environment) pairs."""
+    """Calls each task role must be refused, built from its containers' own environment."""
     controls: list[NegativeControl] = []
 
     def control(role: str, service: str, operation: str, params: dict[str, Any], why: str) -> None:
         controls.append(NegativeControl(role, service, operation, params, why, region))
 
-    if airflow_task:
-        role, env = airflow_task
+    for role, env in dict(airflow_tasks).items():
         sender_domain = env["SES_SENDER_ADDRESS"].split("@", 1)[1]
-        control(
-            role, "cloudwatch", "PutMetricData", {"Namespace": "Other/Namespace"}, "a metric outside METRICS_NAMESPACE"
-        )
-        control(
-            role,
-            "ses",
-            "SendEmail",
-            {"Source": f"intruder@{sender_domain}", "Destination": {"ToAddresses": [env["REPORT_RECIPIENT"]]}},
-            "mail from another sender",
-        )
+        control(role, "cloudwatch", "PutMetricData", {"Namespace": "Other/Namespace"}, "a metric outside the namespace")
+        mail = {"Source": f"intruder@{sender_domain}", "Destination": {"ToAddresses": [env["REPORT_RECIPIENT"]]}}
+        control(role, "ses", "SendEmail", mail, "mail from another sender")
         control(role, "dynamodb", "DeleteItem", {"TableName": env["DYNAMODB_TABLE"]}, "deleting an incident")
-        control(
-            role, "s3", "DeleteObject", {"Bucket": env["BACKUP_BUCKET"], "Key": "backups/x.json"}, "deleting a backup"
-        )
-    if video_web_task:
-        role, env = video_web_task
+        backup = {"Bucket": env["BACKUP_BUCKET"], "Key": "backups/x.json"}
+        control(role, "s3", "DeleteObject", backup, "deleting a backup")
+    for role, env in dict(video_web_tasks).items():
         queue = {"QueueUrl": env["SQS_QUEUE_URL"]}
         control(role, "sqs", "ReceiveMessage", queue, "only the worker consumes jobs")
         control(role, "sqs", "DeleteMessage", queue, "only the worker deletes jobs")
-        control(
-            role,
-            "s3",
-            "GetObject",
-            {"Bucket": env["AWS_S3_BUCKET"], "Key": "uploads/x.mp4"},
-            "only the worker reads uploads/",
-        )
+        upload = {"Bucket": env["AWS_S3_BUCKET"], "Key": "uploads/x.mp4"}
+        control(role, "s3", "GetObject", upload, "only the worker reads uploads/")
         control(role, "sqs", "ListQueues", {}, "kombu's predefined_queues needs no listing")
-    if video_worker_task:
-        role, env = video_worker_task
-        control(
-            role,
-            "s3",
-            "PutObject",
-            {"Bucket": env["AWS_S3_BUCKET"], "Key": "uploads/x.mp4"},
-            "only the web service writes uploads/",
-        )
+    for role, env in dict(video_worker_tasks).items():
+        upload = {"Bucket": env["AWS_S3_BUCKET"], "Key": "uploads/x.mp4"}
+        control(role, "s3", "PutObject", upload, "only the web service writes uploads/")
         control(role, "sqs", "CreateQueue", {"QueueName": env["SQS_QUEUE_NAME"]}, "the worker never creates queues")
     return controls
+
+
+#: The video services (stacks/video-pipeline-stack.ts, VIDEO_WEB_FAMILY and VIDEO_WORKER_FAMILY).
+VIDEO_WEB_SERVICE = "proyecto-nube-web"
+VIDEO_WORKER_SERVICE = "proyecto-nube-worker"
+
+
+def controls_for(specs: Iterable[Any]) -> list[NegativeControl]:
+    """Negative controls for every container of taskdef.container_specs: the Airflow controls for each
+    task role whose containers get the DAGs' environment (METRICS_NAMESPACE), the video ones by service."""
+    specs = list(specs)
+    airflow = [(s.task_role_arn, s.environment) for s in specs if "METRICS_NAMESPACE" in s.environment]
+    web = [(s.task_role_arn, s.environment) for s in specs if s.service == VIDEO_WEB_SERVICE]
+    worker = [(s.task_role_arn, s.environment) for s in specs if s.service == VIDEO_WORKER_SERVICE]
+    region = specs[0].region if specs else "us-east-1"
+    return negative_controls(airflow, web, worker, region)

@@ -7,6 +7,7 @@ import json
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import boto3
@@ -16,7 +17,7 @@ from moto.server import ThreadedMotoServer
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "runtime"))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "runtime" / "recorder"))
 import aws_call_recorder
-from iam_evaluation import ADMIN, NegativeControl, evaluate
+from iam_evaluation import ADMIN, NegativeControl, controls_for, evaluate
 
 REGION = "us-east-1"
 ROLE = "alerta-utec-airflow-scheduler-task"
@@ -113,10 +114,49 @@ def test_a_negative_control_the_policy_allows_fails_the_evaluation(
     assert "negative control allowed" in result.report()
 
 
-def test_a_call_outside_any_role_session_is_not_evaluable(url: str, tmp_path: Path) -> None:
+def test_a_call_outside_any_role_session_is_not_evaluable_and_the_harness_own_calls_are_left_out(
+    url: str, tmp_path: Path
+) -> None:
     calls = tmp_path / "calls.jsonl"
-    record = {"access_key": "testing", "service": "sns", "operation": "ListTopics", "region": REGION, "params": {}}
-    calls.write_text(json.dumps(record) + "\n")
+    record = {"service": "sns", "operation": "ListTopics", "region": REGION, "params": {}}
+    lines = [{**record, "access_key": "AKIAOTHERUSER"}, {**record, "access_key": ADMIN["aws_access_key_id"]}]
+    calls.write_text("".join(json.dumps(line) + "\n" for line in lines))
     result = evaluate(calls, url, [], REGION)
-    assert result.denied == 1
+    assert (result.denied, result.harness_calls) == (1, 1)
     assert "not an assumed role" in result.report()
+
+
+def test_negative_controls_follow_each_containers_environment_and_service() -> None:
+    airflow_env = {
+        "METRICS_NAMESPACE": "AlertaUTEC/Incidents",
+        "SES_SENDER_ADDRESS": "alerts@example.com",
+        "REPORT_RECIPIENT": "admin@utec.edu.pe",
+        "DYNAMODB_TABLE": "Incidents",
+        "BACKUP_BUCKET": "logs",
+    }
+    video_env = {"SQS_QUEUE_URL": "https://sqs/1/cola-nube", "SQS_QUEUE_NAME": "cola-nube", "AWS_S3_BUCKET": "v"}
+
+    def spec(service: str, role: str, env: dict[str, str]) -> SimpleNamespace:
+        return SimpleNamespace(service=service, task_role_arn=role, environment=env, region=REGION)
+
+    controls = controls_for(
+        [
+            spec("alerta-utec-airflow-scheduler", "scheduler", airflow_env),
+            spec("alerta-utec-airflow-webserver", "webserver", airflow_env),
+            spec("proyecto-nube-web", "web", video_env),
+            spec("proyecto-nube-worker", "worker", video_env),
+        ]
+    )
+    by_role = {
+        role: sorted(f"{c.service}:{c.operation}" for c in controls if c.role_arn == role)
+        for role in ("scheduler", "webserver", "web", "worker")
+    }
+    forbidden_to_airflow = ["cloudwatch:PutMetricData", "dynamodb:DeleteItem", "s3:DeleteObject", "ses:SendEmail"]
+    assert by_role == {
+        "scheduler": forbidden_to_airflow,
+        "webserver": forbidden_to_airflow,
+        "web": ["s3:GetObject", "sqs:DeleteMessage", "sqs:ListQueues", "sqs:ReceiveMessage"],
+        "worker": ["s3:PutObject", "sqs:CreateQueue"],
+    }
+    (metric,) = [c for c in controls if c.role_arn == "scheduler" and c.service == "cloudwatch"]
+    assert metric.params["Namespace"] != airflow_env["METRICS_NAMESPACE"]

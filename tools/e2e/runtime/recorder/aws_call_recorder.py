@@ -12,6 +12,7 @@ Session imports it first) and then adds its two handlers to the ones each new Se
 
 from __future__ import annotations
 
+import functools
 import importlib.abc
 import importlib.util
 import json
@@ -89,8 +90,10 @@ def _stash_params(params: dict[str, Any], context: dict[str, Any], **_: Any) -> 
     context[_PARAMS] = identifiers(params)
 
 
-def _write(request_signer: Any, service: str, operation: str, url: str, params: dict[str, Any]) -> None:
-    path = os.environ.get(PATH_VARIABLE)
+def _write(
+    request_signer: Any, service: str, operation: str, url: str, params: dict[str, Any], path: str | None
+) -> None:
+    path = path or os.environ.get(PATH_VARIABLE)
     if not path:
         return
     credentials = request_signer._credentials  # botocore keeps them only here
@@ -110,12 +113,17 @@ def _write(request_signer: Any, service: str, operation: str, url: str, params: 
         handle.write(json.dumps(line, sort_keys=True) + "\n")
 
 
-def _record(model: Any, params: dict[str, Any], request_signer: Any, context: dict[str, Any], **_: Any) -> None:
+def _record(
+    model: Any, params: dict[str, Any], request_signer: Any, context: dict[str, Any], path: str | None = None, **_: Any
+) -> None:
     context.setdefault(_PARAMS, {})
-    _write(request_signer, model.service_model.service_name, model.name, str(params.get("url", "")), context[_PARAMS])
+    url = str(params.get("url", ""))
+    _write(request_signer, model.service_model.service_name, model.name, url, context[_PARAMS], path)
 
 
-def _record_direct_signing(request: Any, operation_name: str, request_signer: Any, **_: Any) -> None:
+def _record_direct_signing(
+    request: Any, operation_name: str, request_signer: Any, path: str | None = None, **_: Any
+) -> None:
     """A request signed with a client's signer but sent without the client: kombu's asynchronous SQS
     connection receives messages that way. A client's own requests carry the stashed parameters in
     their context and were recorded at before-call (and a retry signs again: not a new call)."""
@@ -130,7 +138,7 @@ def _record_direct_signing(request: Any, operation_name: str, request_signer: An
     kept = identifiers(params if isinstance(params, dict) else {})
     if service == "sqs":
         kept.setdefault("QueueUrl", request.url.split("?", 1)[0])
-    _write(request_signer, service, operation_name, request.url, kept)
+    _write(request_signer, service, operation_name, request.url, kept, path)
 
 
 def install(handlers_module: Any) -> None:
@@ -143,12 +151,13 @@ def install(handlers_module: Any) -> None:
     builtin.append(("before-sign", _record_direct_signing))
 
 
-def record_session(session: Any) -> None:
-    """Records the calls of one boto3 or botocore session (the harness's own, e.g. as the ECS agent)."""
+def record_session(session: Any, path: str | None = None) -> None:
+    """Records the calls of one boto3 or botocore session into `path` (default: E2E_AWS_CALLS): the
+    harness's own, where it acts as the ECS agent (ssm:GetParameters under the execution role)."""
     botocore_session = getattr(session, "_session", session)
     botocore_session.register("before-parameter-build", _stash_params)
-    botocore_session.register("before-call", _record)
-    botocore_session.register("before-sign", _record_direct_signing)
+    botocore_session.register("before-call", functools.partial(_record, path=path))
+    botocore_session.register("before-sign", functools.partial(_record_direct_signing, path=path))
 
 
 class _AfterImport(importlib.abc.MetaPathFinder):
