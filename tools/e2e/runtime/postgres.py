@@ -149,7 +149,9 @@ class Postgres:
         self._wait()
 
     def _run(self, args: list, stdin: str | None = None) -> None:
-        result = subprocess.run([*_as_owner(), *args], input=stdin, capture_output=True, text=True, env=_env(), check=False)
+        result = subprocess.run(
+            [*_as_owner(), *args], input=stdin, capture_output=True, text=True, env=_env(), check=False
+        )
         if result.returncode != 0:
             raise PostgresError(f"{Path(args[0]).name} failed ({result.returncode}): {result.stderr[-2000:]}")
 

@@ -6,6 +6,7 @@ Reusable beyond `make e2e` (`make local` starts the same processes and keeps the
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -70,10 +71,8 @@ class Process:
             except subprocess.TimeoutExpired:
                 continue
         # The group may outlive its leader (a task process); make sure nothing of it is left.
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(self.popen.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
 
 
 def stop_all(processes: list[Process]) -> None:
@@ -112,9 +111,7 @@ def wait_ready(
             return ready
         if now - start > timeout:
             pending = [n for n in probes if n not in ready]
-            details = "\n".join(
-                f"  {n}: {last.get(n, '?')}\n{_tail_for(n, processes)}" for n in pending
-            )
+            details = "\n".join(f"  {n}: {last.get(n, '?')}\n{_tail_for(n, processes)}" for n in pending)
             raise ServiceError(f"{label}: not ready after {timeout:.0f} s:\n{details}")
         if now >= next_progress:
             pending = ", ".join(f"{n} ({last.get(n, '?')})" for n in probes if n not in ready)
