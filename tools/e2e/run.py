@@ -29,6 +29,9 @@ import boto3
 import inventory
 import password_checks
 
+sys.path.insert(0, str(Path(__file__).resolve().parent / "runtime"))
+import stage  # tools/e2e/runtime/ is not a package: on the path above
+
 ROOT = Path(__file__).resolve().parents[2]
 HERE = Path(__file__).resolve().parent
 #: Deploy order; destroy runs it backwards. `state` first: it holds every other stack's state.
@@ -74,6 +77,8 @@ class Timing:
     plan: float = 0.0
     destroy: float = 0.0
     extra: dict[str, float] = field(default_factory=dict)
+    #: The runtime stage's summary line (`runtime: <env>: ...`).
+    runtime: str = ""
 
 
 # -------------------------------------------------------------------------------------------------
@@ -364,6 +369,11 @@ class Deployed:
 
 def run_environment(environment: str, work: Path, emulator: Emulator, through_cdktf: bool) -> Timing:
     deployed = deploy(environment, work, emulator, through_cdktf)
+    # The runtime stage (docs/e2e.md): every service started from its applied task definition.
+    result = stage.run_stage(environment, deployed.config, emulator, work / environment / "runtime")
+    print(result.summary(), flush=True)
+    deployed.timing.runtime = result.summary()
+    deployed.timing.extra["runtime stage"] = result.seconds["total"]
     teardown(deployed, through_cdktf)
     return deployed.timing
 
@@ -573,6 +583,7 @@ def main(argv: list[str] | None = None) -> int:
             f"e2e: {environment}: {t.resources} resources; apply {t.apply:.0f} s, plan {t.plan:.0f} s, "
             f"destroy {t.destroy:.0f} s{extra}"
         )
+        print(t.runtime)
     (work / "timings.json").write_text(json.dumps({k: vars(v) for k, v in results.items()}, indent=2))
     wall = time.monotonic() - started
     if failures:

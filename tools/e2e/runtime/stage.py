@@ -347,6 +347,11 @@ def use_airflow(
     result.dags_succeeded = len(outcome.succeeded)
     result.failed_attempts = outcome.failed_attempts
     result.seconds["dags"] = outcome.seconds
+    print(
+        f"{label}: DAGs succeeded, triggered and on schedule: {len(outcome.succeeded)}/{len(airflow.DAGS)} in "
+        f"{outcome.seconds:.0f} s; failed task attempts {sum(outcome.failed_attempts.values())}",
+        flush=True,
+    )
     problems = []
     if outcome.succeeded != set(airflow.DAGS):
         problems.append(f"DAGs not succeeded: {sorted(set(airflow.DAGS) - outcome.succeeded)}")
@@ -387,6 +392,15 @@ def run_video(
     return 2
 
 
+#: What the stage raises for a failure it has explained (no stack trace needed).
+STAGE_ERRORS = (
+    ServiceError,
+    taskdef.TaskDefinitionError,
+    postgres.PostgresError,
+    video_contract.VideoContractError,
+)
+
+
 def main(argv: list[str] | None = None) -> int:
     import run
     import up
@@ -405,7 +419,7 @@ def main(argv: list[str] | None = None) -> int:
         shutil.rmtree(stage_dir)
     try:
         result = run_stage(args.environment, config, run.Emulator.attach(kept.url), stage_dir)
-    except (ServiceError, taskdef.TaskDefinitionError, postgres.PostgresError) as error:
+    except STAGE_ERRORS as error:
         print(f"runtime: {args.environment}: FAILED: {error}", file=sys.stderr)
         return 1
     print(result.summary())

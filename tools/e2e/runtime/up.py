@@ -3,6 +3,7 @@ against it without applying again (and, later, `make local`).
 
     python tools/e2e/runtime/up.py --work .e2e-up hackathon     # apply, plan clean; leave moto running
     python tools/e2e/runtime/stage.py --work .e2e-up hackathon  # the runtime stage, as often as needed
+    python tools/e2e/runtime/up.py --work .e2e-up --update hackathon # apply the working tree's stacks again
     python tools/e2e/runtime/up.py --work .e2e-up --down hackathon   # stop that emulator by its PID
 
 The emulator's address and PID are kept in <work>/<environment>/emulator.json. Needs what
@@ -64,6 +65,18 @@ def up(work: Path, environment: str) -> KeptUp:
     return kept
 
 
+def update(work: Path, environment: str) -> None:
+    """Synthesize the working tree again and apply every stack onto the environment kept up."""
+    kept = KeptUp.load(work, environment)
+    emulator = run.Emulator.attach(kept.url)
+    out = Path(kept.out)
+    run.resynthesize(environment, run.e2e_config(environment), out, emulator)
+    runner = run.Runner(environment, out, work / environment / "logs", run.child_env(emulator))
+    for stack in run.STACKS:
+        runner.tf(stack, "update", "apply", "-auto-approve", "-input=false", "-no-color")
+    print(f"up: {environment}: applied the working tree's stacks onto moto pid {kept.pid}")
+
+
 def down(work: Path, environment: str) -> None:
     path = work / environment / STATE_FILE
     if not path.is_file():
@@ -82,11 +95,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("environment")
     parser.add_argument("--work", type=Path, default=run.ROOT / ".e2e-up")
     parser.add_argument("--down", action="store_true", help="stop the emulator kept up for the environment")
+    parser.add_argument("--update", action="store_true", help="apply the working tree's stacks onto it again")
     args = parser.parse_args(argv)
     work = args.work.resolve()
     try:
         if args.down:
             down(work, args.environment)
+        elif args.update:
+            update(work, args.environment)
         else:
             up(work, args.environment)
     except run.E2EError as error:
