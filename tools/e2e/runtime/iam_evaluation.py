@@ -1,9 +1,16 @@
 """Every recorded AWS call decided against the policies as applied in the emulator, by
 @cloud-copilot/iam-simulate (evaluate.ts), and negative controls that must come out denied.
 
-    result = evaluate(calls_path, emulator_url, negative_controls(...))
-    print(f"... {result.summary()}")      # "<a> AWS calls allowed, 0 denied, <c> negative controls denied"
-    if not result.ok: raise ...(result.report())
+How the runtime stage uses it, per environment:
+
+    calls = work / "aws-calls.jsonl"
+    aws_call_recorder.record_session(emulator_session, str(calls))   # the harness as the ECS agent
+    env = taskdef.process_env(spec, url, credentials, substitutions, extra_pythonpath=str(RECORDER_DIR))
+    env[aws_call_recorder.PATH_VARIABLE] = str(calls)                 # every container process
+    ... run the containers, the DAGs, the video contract ...
+    result = evaluate(calls, url, controls_for(specs), region)
+    summary = f"... {result.summary()}"   # "<a> AWS calls allowed, 0 denied, <c> negative controls denied"
+    if not result.ok: fail with result.report()   # names role, action and resource of each denial
 
 moto's own IAM enforcement cannot decide (docs/e2e.md), so moto only serves the state: which role
 an access key belongs to (sts:GetCallerIdentity with that key), the roles' inline and attached
