@@ -8,7 +8,7 @@ How the runtime stage uses it, per environment:
     env = taskdef.process_env(spec, url, credentials, substitutions, extra_pythonpath=str(RECORDER_DIR))
     env[aws_call_recorder.PATH_VARIABLE] = str(calls)                 # every container process
     ... run the containers, the DAGs, the video contract ...
-    result = evaluate(calls, url, controls_for(specs), region)
+    result = evaluate(calls, url, controls_for(specs), region, lab_role_stand_ins(specs))
     summary = f"... {result.summary()}"   # "<a> AWS calls allowed, 0 denied, <c> negative controls denied"
     if not result.ok: fail with result.report()   # names role, action and resource of each denial
 
