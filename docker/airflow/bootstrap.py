@@ -71,14 +71,15 @@ def db_address(environ: dict[str, str]) -> tuple[str, int]:
     return parts.hostname, port
 
 
-def wait_timeout(environ: dict[str, str]) -> float:
-    raw = environ.get(TIMEOUT_VAR, str(DEFAULT_TIMEOUT_S))
+def wait_timeout(environ: dict[str, str], variable: str = TIMEOUT_VAR, default: float = DEFAULT_TIMEOUT_S) -> float:
+    """Seconds to wait, from `variable` (a positive number) or the default."""
+    raw = environ.get(variable, f"{default:g}")
     try:
         value = float(raw)
     except ValueError:
         value = -1
     if value <= 0:
-        raise UserError(f"{TIMEOUT_VAR} must be a positive number of seconds (got {raw!r})")
+        raise UserError(f"{variable} must be a positive number of seconds (got {raw!r})")
     return value
 
 
@@ -158,13 +159,7 @@ def wait_for_execution_api(environ: dict[str, str]) -> int:
         log(f"{EXECUTION_API_VAR} is not set: Airflow's default applies, not waiting for it")
         return 0
     url = execution_api_health(environ)
-    raw = environ.get(EXECUTION_API_TIMEOUT_VAR, str(DEFAULT_EXECUTION_API_TIMEOUT_S))
-    try:
-        timeout = float(raw)
-    except ValueError:
-        timeout = -1
-    if timeout <= 0:
-        raise UserError(f"{EXECUTION_API_TIMEOUT_VAR} must be a positive number of seconds (got {raw!r})")
+    timeout = wait_timeout(environ, EXECUTION_API_TIMEOUT_VAR, DEFAULT_EXECUTION_API_TIMEOUT_S)
     deadline = time.monotonic() + timeout
     log(f"waiting up to {timeout:g}s for the Execution API at {url}")
     while (problem := http_problem(url, timeout=max(0.1, min(5.0, deadline - time.monotonic())))) is not None:
