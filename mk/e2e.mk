@@ -13,10 +13,11 @@ $(E2E_STAMP): requirements/e2e.txt
 	@touch $@
 
 .PHONY: e2e e2e-test
-e2e: install $(E2E_STAMP) ## Opt-in: apply, re-plan clean and destroy E2E_ENV (default every environment) against moto
+# py-venv: the runtime stage runs the Airflow containers on the DAG tests' venvs (mk/python.mk).
+e2e: install $(E2E_STAMP) py-venv ## Opt-in: apply, re-plan clean, run every service (runtime stage) and destroy E2E_ENV (default every environment) against moto
 	eval "$$(bash tools/terraform/tools.sh)" && $(E2E_VENV)/bin/python tools/e2e/run.py --work $(E2E_WORK) $(E2E_ENV)
 
-e2e-test: $(E2E_STAMP) ## The moto gaps e2e works around, each shown on unpatched moto (tools/e2e/tests)
+e2e-test: install $(E2E_STAMP) ## The moto gaps e2e works around, each shown on unpatched moto; the runtime stage's AWS-call mapping and IAM evaluation (tools/e2e/tests)
 	$(E2E_VENV)/bin/pytest -q tools/e2e/tests
 
 # The gap tests take seconds and say when moto has fixed a gap, so every `make test` runs them.

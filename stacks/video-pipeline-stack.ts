@@ -67,11 +67,9 @@ export function videoPipelinePolicies(refs: {
 }): { execution: PolicyStatement[]; webTask: PolicyStatement[]; workerTask: PolicyStatement[] } {
   const { data } = refs;
   const bucket = data.bucket.arn;
-  // kombu (Celery's SQS transport) lists the account's queues when it opens a channel, in the web
-  // service's producer and the worker alike, unless the app sets `predefined_queues` in
-  // broker_transport_options; without the permission both crash at start. ListQueues supports no
-  // resource-level permission and reveals only queue URLs. Drop it once the app predefines its queue.
-  const listQueues: PolicyStatement = { sid: "CeleryListsQueues", actions: ["sqs:ListQueues"], resources: ["*"] };
+  // The application gives kombu (Celery's SQS transport) the queue's URL as `predefined_queues`
+  // (docs/CONTRACTS.md): kombu then never lists, looks up or creates a queue, so neither role has
+  // sqs:ListQueues (which takes no resource but `*`), sqs:GetQueueUrl or sqs:CreateQueue.
   return {
     // Used by the ECS agent only; the code in the containers never holds these credentials.
     execution: [
@@ -95,26 +93,18 @@ export function videoPipelinePolicies(refs: {
       { sid: "ServeProcessedVideos", actions: ["s3:GetObject"], resources: [`${bucket}/${PROCESSED_PREFIX}*`] },
       {
         sid: "EnqueueVideoJobs",
-        actions: ["sqs:SendMessage", "sqs:GetQueueUrl", "sqs:GetQueueAttributes"],
+        actions: ["sqs:SendMessage", "sqs:GetQueueAttributes"],
         resources: [data.queue.arn],
       },
-      listQueues,
     ],
     workerTask: [
       { sid: "ReadUploads", actions: ["s3:GetObject"], resources: [`${bucket}/${UPLOADS_PREFIX}*`] },
       { sid: "StoreProcessedVideos", actions: ["s3:PutObject"], resources: [`${bucket}/${PROCESSED_PREFIX}*`] },
       {
         sid: "ConsumeVideoJobs",
-        actions: [
-          "sqs:ReceiveMessage",
-          "sqs:DeleteMessage",
-          "sqs:ChangeMessageVisibility",
-          "sqs:GetQueueUrl",
-          "sqs:GetQueueAttributes",
-        ],
+        actions: ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility", "sqs:GetQueueAttributes"],
         resources: [data.queue.arn],
       },
-      listQueues,
     ],
   };
 }
@@ -198,6 +188,8 @@ export class VideoPipelineStack extends AppStack {
       AWS_REGION: config.region,
       AWS_S3_BUCKET: data.bucket.name,
       SQS_QUEUE_NAME: data.queue.name,
+      // kombu's predefined_queues: the queue by URL, so Celery never lists or creates queues.
+      SQS_QUEUE_URL: data.queue.url,
     };
     // Injected by ECS from SSM at task start: never in `environment`, the plan or the state.
     const secrets = {

@@ -41,6 +41,7 @@ import { synthEnvironment } from "../helpers";
 const ACCOUNT = "123456789012";
 const BUCKET_ARN = "arn:aws:s3:::miso-proyecto-nube-test";
 const QUEUE_ARN = `arn:aws:sqs:us-east-1:${ACCOUNT}:cola-nube`;
+const QUEUE_URL = `https://sqs.us-east-1.amazonaws.com/${ACCOUNT}/cola-nube`;
 const DATABASE_URL_ARN = `arn:aws:ssm:us-east-1:${ACCOUNT}:parameter/proyecto-nube/database-url`;
 const SECRET_KEY_ARN = `arn:aws:ssm:us-east-1:${ACCOUNT}:parameter/proyecto-nube/secret-key`;
 
@@ -57,7 +58,7 @@ function videoData(config: Config): VideoDataOutputs {
     bucket: { name: "miso-proyecto-nube-test", arn: BUCKET_ARN },
     queue: {
       name: "cola-nube",
-      url: `https://sqs.us-east-1.amazonaws.com/${ACCOUNT}/cola-nube`,
+      url: QUEUE_URL,
       arn: QUEUE_ARN,
       visibilityTimeoutSeconds: config.data.videoQueue.visibilityTimeoutSeconds,
     },
@@ -155,7 +156,7 @@ describe.each(ENVIRONMENTS)("VideoPipelineStack in %s", (environment) => {
       expect(json).toHaveResourceWithProperties(EcsTaskDefinition, { family: WORKER, cpu: "2048", memory: "4096" });
     });
 
-    it("give the web container port 8000 and seed 002's environment, the secrets from SSM", () => {
+    it("give the web container port 8000, seed 002's environment and the queue's URL, the secrets from SSM", () => {
       const web = containerOf(json, WEB);
       expect(web.portMappings).toEqual([{ containerPort: PORTS.videoWeb, hostPort: 8000, protocol: "tcp" }]);
       expect(environmentOf(web)).toEqual({
@@ -163,6 +164,8 @@ describe.each(ENVIRONMENTS)("VideoPipelineStack in %s", (environment) => {
         AWS_REGION: "us-east-1",
         AWS_S3_BUCKET: "miso-proyecto-nube-test",
         SQS_QUEUE_NAME: "cola-nube",
+        // For kombu's predefined_queues (docs/CONTRACTS.md): no queue listed, looked up or created.
+        SQS_QUEUE_URL: QUEUE_URL,
       });
       expect(secretsOf(web)).toEqual({ DATABASE_URL: DATABASE_URL_ARN, SECRET_KEY: SECRET_KEY_ARN });
     });
@@ -507,10 +510,9 @@ describe.each(ENVIRONMENTS)("VideoPipelineStack in %s", (environment) => {
         {
           Sid: "EnqueueVideoJobs",
           Effect: "Allow",
-          Action: ["sqs:SendMessage", "sqs:GetQueueUrl", "sqs:GetQueueAttributes"],
+          Action: ["sqs:SendMessage", "sqs:GetQueueAttributes"],
           Resource: [QUEUE_ARN],
         },
-        { Sid: "CeleryListsQueues", Effect: "Allow", Action: ["sqs:ListQueues"], Resource: ["*"] },
       ]);
     });
 
@@ -521,17 +523,17 @@ describe.each(ENVIRONMENTS)("VideoPipelineStack in %s", (environment) => {
         {
           Sid: "ConsumeVideoJobs",
           Effect: "Allow",
-          Action: [
-            "sqs:ReceiveMessage",
-            "sqs:DeleteMessage",
-            "sqs:ChangeMessageVisibility",
-            "sqs:GetQueueUrl",
-            "sqs:GetQueueAttributes",
-          ],
+          Action: ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility", "sqs:GetQueueAttributes"],
           Resource: [QUEUE_ARN],
         },
-        { Sid: "CeleryListsQueues", Effect: "Allow", Action: ["sqs:ListQueues"], Resource: ["*"] },
       ]);
+    });
+
+    it("lets no video role list, look up or create queues: both reach the queue by its URL", () => {
+      for (const role of ["proyecto-nube-web-task", "proyecto-nube-worker-task"]) {
+        const actions = policy(role).flatMap((statement) => statement.Action);
+        for (const action of ["sqs:ListQueues", "sqs:GetQueueUrl", "sqs:CreateQueue"]) expect(actions).not.toContain(action);
+      }
     });
   });
 });

@@ -29,6 +29,9 @@ import boto3
 import inventory
 import password_checks
 
+sys.path.insert(0, str(Path(__file__).resolve().parent / "runtime"))
+import stage  # tools/e2e/runtime/ is not a package: on the path above
+
 ROOT = Path(__file__).resolve().parents[2]
 HERE = Path(__file__).resolve().parent
 #: Deploy order; destroy runs it backwards. `state` first: it holds every other stack's state.
@@ -74,6 +77,8 @@ class Timing:
     plan: float = 0.0
     destroy: float = 0.0
     extra: dict[str, float] = field(default_factory=dict)
+    #: The runtime stage's summary line (`runtime: <env>: ...`).
+    runtime: str = ""
 
 
 # -------------------------------------------------------------------------------------------------
@@ -83,15 +88,19 @@ class Timing:
 class Emulator:
     """moto_server with the gap workarounds, started on a free loopback port, stopped by its PID."""
 
-    def __init__(self, log: Path) -> None:
+    def __init__(self, log: Path, detached: bool = False) -> None:
+        """`detached`: in its own session, so it outlives us (tools/e2e/runtime/up.py keeps it up)."""
         with socket.socket() as probe:
             probe.bind(("127.0.0.1", 0))
             self.port = probe.getsockname()[1]
         self.url = f"http://127.0.0.1:{self.port}"
         self._session = boto3.session.Session()
         self._log = log.open("w")
-        self.process = subprocess.Popen(
-            [sys.executable, str(HERE / "server.py"), str(self.port)], stdout=self._log, stderr=subprocess.STDOUT
+        self.process: subprocess.Popen | None = subprocess.Popen(
+            [sys.executable, str(HERE / "server.py"), str(self.port)],
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            start_new_session=detached,
         )
         for _ in range(100):
             try:
@@ -104,11 +113,30 @@ class Emulator:
                 time.sleep(0.2)
         raise E2EError(f"moto_server did not answer on {self.url}; see {log}")
 
-    def client(self, service: str, region: str) -> object:
+    def client(self, service: str, region: str, credentials: dict[str, str] | None = None) -> object:
+        """A client of the emulator, signed as `credentials` (AWS_* variables) or as the test account."""
         # A session per emulator: boto3's default session is not safe to share between threads.
-        return self._session.client(service, region_name=region, endpoint_url=self.url, **_boto_credentials())
+        keys = _boto_credentials()
+        if credentials:
+            keys = {
+                "aws_access_key_id": credentials["AWS_ACCESS_KEY_ID"],
+                "aws_secret_access_key": credentials["AWS_SECRET_ACCESS_KEY"],
+                "aws_session_token": credentials.get("AWS_SESSION_TOKEN"),
+            }
+        return self._session.client(service, region_name=region, endpoint_url=self.url, **keys)
+
+    @classmethod
+    def attach(cls, url: str) -> Emulator:
+        """An emulator already running (kept up by tools/e2e/runtime/up.py): stop() leaves it alone."""
+        emulator = cls.__new__(cls)
+        emulator.url, emulator.port = url, int(url.rsplit(":", 1)[1])
+        emulator._session = boto3.session.Session()
+        emulator.process = None
+        return emulator
 
     def stop(self) -> None:
+        if self.process is None:
+            return
         if self.process.poll() is None:
             os.kill(self.process.pid, signal.SIGTERM)
             try:
@@ -326,7 +354,33 @@ def create_lab_role(emulator: Emulator, region: str) -> None:
     iam.add_role_to_instance_profile(InstanceProfileName="LabInstanceProfile", RoleName="LabRole")  # type: ignore[attr-defined]
 
 
+@dataclass
+class Deployed:
+    """One environment applied and planned clean against its emulator: what the later steps need."""
+
+    environment: str
+    config: dict
+    region: str
+    out: Path
+    emulator: Emulator
+    runner: Runner
+    baseline: dict[str, set[str]]
+    timing: Timing
+
+
 def run_environment(environment: str, work: Path, emulator: Emulator, through_cdktf: bool) -> Timing:
+    deployed = deploy(environment, work, emulator, through_cdktf)
+    # The runtime stage (docs/e2e.md): every service started from its applied task definition.
+    result = stage.run_stage(environment, deployed.config, emulator, work / environment / "runtime")
+    print(result.summary(), flush=True)
+    deployed.timing.runtime = result.summary()
+    deployed.timing.extra["runtime stage"] = result.seconds["total"]
+    teardown(deployed, through_cdktf)
+    return deployed.timing
+
+
+def deploy(environment: str, work: Path, emulator: Emulator, through_cdktf: bool) -> Deployed:
+    """Synthesize, apply, plan again (must be empty) and issue 18's checks."""
     timing = Timing()
     base = work / environment
     out = base / "cdktf.out"
@@ -345,13 +399,25 @@ def run_environment(environment: str, work: Path, emulator: Emulator, through_cd
     timing.plan = plan_all(runner)
     print(f"e2e: {environment}: second plan empty for every stack ({timing.plan:.0f} s)")
     timing.extra["issue 18 checks"] = check_passwords(runner, environment, config, out, emulator)
+    return Deployed(environment, config, region, out, emulator, runner, baseline, timing)
+
+
+def teardown(deployed: Deployed, through_cdktf: bool) -> None:
+    """The teardown config where data is protected, destroy, and the leftover check."""
+    environment, config, out, emulator, runner, timing = (
+        deployed.environment,
+        deployed.config,
+        deployed.out,
+        deployed.emulator,
+        deployed.runner,
+        deployed.timing,
+    )
     if protects_data(config):
         print(f"e2e: {environment}: applying the teardown config (deletion protection off, buckets force-destroyed)")
         timing.extra["teardown apply"] = apply_teardown(runner, environment, config, out, emulator)
     timing.destroy = destroy_all(runner, through_cdktf)
     print(f"e2e: {environment}: destroyed in {timing.destroy:.0f} s")
-    check_leftovers(environment, emulator, region, baseline, final_snapshots(out))
-    return timing
+    check_leftovers(environment, emulator, deployed.region, deployed.baseline, final_snapshots(out))
 
 
 def apply_all(runner: Runner, through_cdktf: bool) -> float:
@@ -518,6 +584,7 @@ def main(argv: list[str] | None = None) -> int:
             f"e2e: {environment}: {t.resources} resources; apply {t.apply:.0f} s, plan {t.plan:.0f} s, "
             f"destroy {t.destroy:.0f} s{extra}"
         )
+        print(t.runtime)
     (work / "timings.json").write_text(json.dumps({k: vars(v) for k, v in results.items()}, indent=2))
     wall = time.monotonic() - started
     if failures:
