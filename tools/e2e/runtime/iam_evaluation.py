@@ -1,9 +1,16 @@
 """Every recorded AWS call decided against the policies as applied in the emulator, by
 @cloud-copilot/iam-simulate (evaluate.ts), and negative controls that must come out denied.
 
-    result = evaluate(calls_path, emulator_url, negative_controls(...))
-    print(f"... {result.summary()}")      # "<a> AWS calls allowed, 0 denied, <c> negative controls denied"
-    if not result.ok: raise ...(result.report())
+How the runtime stage uses it, per environment:
+
+    calls = work / "aws-calls.jsonl"
+    aws_call_recorder.record_session(emulator_session, str(calls))   # the harness as the ECS agent
+    env = taskdef.process_env(spec, url, credentials, substitutions, extra_pythonpath=str(RECORDER_DIR))
+    env[aws_call_recorder.PATH_VARIABLE] = str(calls)                 # every container process
+    ... run the containers, the DAGs, the video contract ...
+    result = evaluate(calls, url, controls_for(specs), region, lab_role_stand_ins(specs))
+    summary = f"... {result.summary()}"   # "<a> AWS calls allowed, 0 denied, <c> negative controls denied"
+    if not result.ok: fail with result.report()   # names role, action and resource of each denial
 
 moto's own IAM enforcement cannot decide (docs/e2e.md), so moto only serves the state: which role
 an access key belongs to (sts:GetCallerIdentity with that key), the roles' inline and attached
@@ -48,6 +55,8 @@ class NegativeControl:
     params: dict[str, Any]
     why: str
     region: str = "us-east-1"
+    #: False: the call over plain HTTP, which every bucket's policy refuses.
+    secure: bool = True
 
 
 @dataclass(frozen=True)
@@ -102,8 +111,9 @@ class Result:
 class AppliedPolicies:
     """The policies as applied in the emulator, read once each."""
 
-    def __init__(self, emulator_url: str, region: str) -> None:
+    def __init__(self, emulator_url: str, region: str, stand_ins: Mapping[str, dict[str, Any]] | None = None) -> None:
         self._url, self._region = emulator_url, region
+        self._stand_ins = dict(stand_ins or {})
         self.documents: dict[str, Any] = {}
 
     def _client(self, service: str, **credentials: str) -> Any:
@@ -122,6 +132,10 @@ class AppliedPolicies:
     @cache  # noqa: B019
     def identity_policies(self, role_arn: str) -> tuple[str, ...]:
         """Keys of the role's inline and attached managed policies in `documents`."""
+        if role_arn in self._stand_ins:
+            key = f"{role_arn}#stand-in"
+            self.documents[key] = self._stand_ins[role_arn]
+            return (key,)
         iam = self._client("iam")
         name = role_arn.rsplit("/", 1)[1]
         keys = []
@@ -223,10 +237,16 @@ def _decision_text(decision: dict[str, Any]) -> str:
 
 
 def evaluate(
-    calls_path: Path, emulator_url: str, negative_controls: Iterable[NegativeControl], region: str = "us-east-1"
+    calls_path: Path,
+    emulator_url: str,
+    negative_controls: Iterable[NegativeControl],
+    region: str = "us-east-1",
+    stand_ins: Mapping[str, dict[str, Any]] | None = None,
 ) -> Result:
-    """Decides every call recorded in `calls_path` and every negative control; see Result.ok."""
-    policies = AppliedPolicies(emulator_url, region)
+    """Decides every call recorded in `calls_path` and every negative control; see Result.ok.
+
+    `stand_ins` replaces the identity policies of the roles it names (lab_role_stand_ins)."""
+    policies = AppliedPolicies(emulator_url, region, stand_ins)
     result = Result()
     # One list of (call, role, account, request) for the recorded calls and the controls alike, so
     # evaluate.ts starts once. A call is allowed when all its requests are; a control is denied
@@ -253,7 +273,7 @@ def evaluate(
     controls = {}
     for control in negative_controls:
         account = control.role_arn.split(":")[4]
-        call = Call(control.service, control.operation, control.region, account, control.params)
+        call = Call(control.service, control.operation, control.region, account, control.params, control.secure)
         controls[id(call)] = control
         items += [(call, control.role_arn, account, request) for request in iam_requests(call)]
 
@@ -323,12 +343,45 @@ VIDEO_WEB_SERVICE = "proyecto-nube-web"
 VIDEO_WORKER_SERVICE = "proyecto-nube-worker"
 
 
+#: AWS Academy's LabRole as the evaluation models it: its policy is Academy's, not in this
+#: repository, and grants the lab's services broadly. Modelled as allowing every action, so in
+#: learner-lab only the resource policies (the buckets' TLS-only deny) can refuse a call.
+LAB_ROLE_STAND_IN = {
+    "Version": "2012-10-17",
+    "Statement": [{"Sid": "AcademyLabRoleStandIn", "Effect": "Allow", "Action": "*", "Resource": "*"}],
+}
+
+
+def borrowed_roles(specs: Iterable[Any]) -> set[str]:
+    """Roles a task uses as execution and task role at once: one borrowed role (iam.mode existing-role)."""
+    return {s.task_role_arn for s in specs if s.task_role_arn and s.task_role_arn == s.execution_role_arn}
+
+
+def lab_role_stand_ins(specs: Iterable[Any]) -> dict[str, dict[str, Any]]:
+    return dict.fromkeys(borrowed_roles(specs), LAB_ROLE_STAND_IN)
+
+
 def controls_for(specs: Iterable[Any]) -> list[NegativeControl]:
     """Negative controls for every container of taskdef.container_specs: the Airflow controls for each
-    task role whose containers get the DAGs' environment (METRICS_NAMESPACE), the video ones by service."""
+    task role whose containers get the DAGs' environment (METRICS_NAMESPACE), the video ones by
+    service; for every role and bucket it names, a plain-HTTP read the bucket's policy refuses. A
+    borrowed role (LabRole) gets only the last: it is allowed everything else."""
     specs = list(specs)
-    airflow = [(s.task_role_arn, s.environment) for s in specs if "METRICS_NAMESPACE" in s.environment]
-    web = [(s.task_role_arn, s.environment) for s in specs if s.service == VIDEO_WEB_SERVICE]
-    worker = [(s.task_role_arn, s.environment) for s in specs if s.service == VIDEO_WORKER_SERVICE]
+    borrowed = borrowed_roles(specs)
+    own = [s for s in specs if s.task_role_arn not in borrowed]
+    airflow = [(s.task_role_arn, s.environment) for s in own if "METRICS_NAMESPACE" in s.environment]
+    web = [(s.task_role_arn, s.environment) for s in own if s.service == VIDEO_WEB_SERVICE]
+    worker = [(s.task_role_arn, s.environment) for s in own if s.service == VIDEO_WORKER_SERVICE]
     region = specs[0].region if specs else "us-east-1"
-    return negative_controls(airflow, web, worker, region)
+    controls = negative_controls(airflow, web, worker, region)
+    buckets = {
+        (s.task_role_arn, s.environment[name]) for s in specs for name in BUCKET_VARIABLES if name in s.environment
+    }
+    for role, bucket in sorted(buckets):
+        plain = {"Bucket": bucket, "Key": "e2e/plain-http"}
+        controls.append(NegativeControl(role, "s3", "GetObject", plain, "the bucket takes TLS only", region, False))
+    return controls
+
+
+#: Container variables that name a bucket (docs/CONTRACTS.md).
+BUCKET_VARIABLES = ("BACKUP_BUCKET", "AWS_S3_BUCKET")

@@ -12,12 +12,11 @@ from typing import Any
 
 import boto3
 import pytest
-from moto.server import ThreadedMotoServer
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "runtime"))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "runtime" / "recorder"))
 import aws_call_recorder
-from iam_evaluation import ADMIN, NegativeControl, controls_for, evaluate
+from iam_evaluation import ADMIN, LAB_ROLE_STAND_IN, NegativeControl, controls_for, evaluate, lab_role_stand_ins
 
 REGION = "us-east-1"
 ROLE = "alerta-utec-airflow-scheduler-task"
@@ -26,15 +25,6 @@ TRUST = {
     "Version": "2012-10-17",
     "Statement": [{"Effect": "Allow", "Principal": {"AWS": "123456789012"}, "Action": "sts:AssumeRole"}],
 }
-
-
-@pytest.fixture(scope="module")
-def url() -> Iterator[str]:
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0)
-    server.start()
-    host, port = server.get_host_and_port()
-    yield f"http://{host}:{port}"
-    server.stop()
 
 
 def admin(url: str, service: str) -> Any:
@@ -126,37 +116,93 @@ def test_a_call_outside_any_role_session_is_not_evaluable_and_the_harness_own_ca
     assert "not an assumed role" in result.report()
 
 
-def test_negative_controls_follow_each_containers_environment_and_service() -> None:
-    airflow_env = {
-        "METRICS_NAMESPACE": "AlertaUTEC/Incidents",
-        "SES_SENDER_ADDRESS": "alerts@example.com",
-        "REPORT_RECIPIENT": "admin@utec.edu.pe",
-        "DYNAMODB_TABLE": "Incidents",
-        "BACKUP_BUCKET": "logs",
+AIRFLOW_ENV = {
+    "METRICS_NAMESPACE": "AlertaUTEC/Incidents",
+    "SES_SENDER_ADDRESS": "alerts@example.com",
+    "REPORT_RECIPIENT": "admin@utec.edu.pe",
+    "DYNAMODB_TABLE": "Incidents",
+    "BACKUP_BUCKET": "logs",
+}
+VIDEO_ENV = {"SQS_QUEUE_URL": "https://sqs/1/cola-nube", "SQS_QUEUE_NAME": "cola-nube", "AWS_S3_BUCKET": "v"}
+
+
+def spec(service: str, role: str, env: dict[str, str], execution_role: str = "execution") -> SimpleNamespace:
+    """What taskdef.ContainerSpec gives controls_for."""
+    return SimpleNamespace(
+        service=service, task_role_arn=role, execution_role_arn=execution_role, environment=env, region=REGION
+    )
+
+
+def controls_by_role(controls: list[NegativeControl]) -> dict[str, list[str]]:
+    return {
+        role: sorted(
+            f"{c.service}:{c.operation}{'' if c.secure else ' over http'}" for c in controls if c.role_arn == role
+        )
+        for role in {c.role_arn for c in controls}
     }
-    video_env = {"SQS_QUEUE_URL": "https://sqs/1/cola-nube", "SQS_QUEUE_NAME": "cola-nube", "AWS_S3_BUCKET": "v"}
 
-    def spec(service: str, role: str, env: dict[str, str]) -> SimpleNamespace:
-        return SimpleNamespace(service=service, task_role_arn=role, environment=env, region=REGION)
 
+def test_negative_controls_follow_each_containers_environment_and_service() -> None:
     controls = controls_for(
         [
-            spec("alerta-utec-airflow-scheduler", "scheduler", airflow_env),
-            spec("alerta-utec-airflow-webserver", "webserver", airflow_env),
-            spec("proyecto-nube-web", "web", video_env),
-            spec("proyecto-nube-worker", "worker", video_env),
+            spec("alerta-utec-airflow-scheduler", "scheduler", AIRFLOW_ENV),
+            spec("alerta-utec-airflow-webserver", "webserver", AIRFLOW_ENV),
+            spec("proyecto-nube-web", "web", VIDEO_ENV),
+            spec("proyecto-nube-worker", "worker", VIDEO_ENV),
         ]
     )
-    by_role = {
-        role: sorted(f"{c.service}:{c.operation}" for c in controls if c.role_arn == role)
-        for role in ("scheduler", "webserver", "web", "worker")
-    }
-    forbidden_to_airflow = ["cloudwatch:PutMetricData", "dynamodb:DeleteItem", "s3:DeleteObject", "ses:SendEmail"]
-    assert by_role == {
+    forbidden_to_airflow = [
+        "cloudwatch:PutMetricData",
+        "dynamodb:DeleteItem",
+        "s3:DeleteObject",
+        "s3:GetObject over http",
+        "ses:SendEmail",
+    ]
+    assert controls_by_role(controls) == {
         "scheduler": forbidden_to_airflow,
         "webserver": forbidden_to_airflow,
-        "web": ["s3:GetObject", "sqs:DeleteMessage", "sqs:ListQueues", "sqs:ReceiveMessage"],
-        "worker": ["s3:PutObject", "sqs:CreateQueue"],
+        "web": ["s3:GetObject", "s3:GetObject over http", "sqs:DeleteMessage", "sqs:ListQueues", "sqs:ReceiveMessage"],
+        "worker": ["s3:GetObject over http", "s3:PutObject", "sqs:CreateQueue"],
     }
     (metric,) = [c for c in controls if c.role_arn == "scheduler" and c.service == "cloudwatch"]
-    assert metric.params["Namespace"] != airflow_env["METRICS_NAMESPACE"]
+    assert metric.params["Namespace"] != AIRFLOW_ENV["METRICS_NAMESPACE"]
+
+
+def test_a_borrowed_role_is_modelled_as_allowing_everything_and_only_its_buckets_refuse_plain_http() -> None:
+    lab = "arn:aws:iam::123456789012:role/LabRole"
+    specs = [
+        spec("alerta-utec-airflow-scheduler", lab, AIRFLOW_ENV, execution_role=lab),
+        spec("proyecto-nube-web", lab, VIDEO_ENV, execution_role=lab),
+    ]
+    assert controls_by_role(controls_for(specs)) == {lab: ["s3:GetObject over http", "s3:GetObject over http"]}
+    assert lab_role_stand_ins(specs) == {lab: LAB_ROLE_STAND_IN}
+
+
+def test_under_the_stand_in_a_call_is_allowed_but_a_tls_only_bucket_still_refuses_plain_http(
+    url: str, tmp_path: Path
+) -> None:
+    lab = "arn:aws:iam::123456789012:role/LabRole"
+    s3 = admin(url, "s3")
+    s3.create_bucket(Bucket="lab-logs")
+    tls_only = {
+        "Effect": "Deny",
+        "Principal": "*",
+        "Action": "s3:*",
+        "Resource": ["arn:aws:s3:::lab-logs", "arn:aws:s3:::lab-logs/*"],
+        "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+    }
+    s3.put_bucket_policy(Bucket="lab-logs", Policy=json.dumps({"Version": "2012-10-17", "Statement": [tls_only]}))
+    iam = admin(url, "iam")
+    iam.create_role(RoleName="LabRole", AssumeRolePolicyDocument=json.dumps(TRUST))
+    credentials = admin(url, "sts").assume_role(RoleArn=lab, RoleSessionName="task")["Credentials"]
+    record = {"service": "s3", "operation": "PutObject", "region": REGION, "secure": True}
+    record |= {"access_key": credentials["AccessKeyId"], "params": {"Bucket": "lab-logs", "Key": "backups/x"}}
+    calls = tmp_path / "calls.jsonl"
+    calls.write_text(json.dumps(record) + "\n")
+    plain = NegativeControl(lab, "s3", "GetObject", {"Bucket": "lab-logs", "Key": "x"}, "TLS only", REGION, False)
+    try:
+        assert not evaluate(calls, url, [plain], REGION).ok  # LabRole has no policy in the emulator
+        result = evaluate(calls, url, [plain], REGION, stand_ins={lab: LAB_ROLE_STAND_IN})
+    finally:
+        iam.delete_role(RoleName="LabRole")
+    assert result.summary() == "1 AWS calls allowed, 0 denied, 1 negative controls denied"

@@ -17,7 +17,6 @@ import boto3
 import pytest
 import requests
 from botocore.exceptions import ClientError
-from moto.server import ThreadedMotoServer
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import moto_gaps
@@ -36,15 +35,6 @@ TLS_ONLY = {
         }
     ],
 }
-
-
-@pytest.fixture(scope="module")
-def url() -> Iterator[str]:
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0)
-    server.start()
-    host, port = server.get_host_and_port()
-    yield f"http://{host}:{port}"
-    server.stop()
 
 
 @pytest.fixture
