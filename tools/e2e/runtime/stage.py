@@ -98,8 +98,10 @@ def execution_api_substitution(clients: Any, region: str, spec: ContainerSpec, p
     return [Substitution(host, f"127.0.0.1:{port}", "Cloud Map name of the Execution API -> loopback; hides DNS")]
 
 
-def seed_incidents(clients: Any, region: str, table: str) -> int:
-    """What a producer writes (docs/CONTRACTS.md): incidents waiting for classification."""
+def seed_incidents(clients: Any, region: str, table: str, prefix: str = "e2e") -> int:
+    """What a producer writes (docs/CONTRACTS.md): incidents waiting for classification.
+
+    `prefix` starts each incidentId (local.py adds new ones each time with its own)."""
     from datetime import UTC, datetime, timedelta
 
     dynamodb = clients.client("dynamodb", region)
@@ -110,7 +112,7 @@ def seed_incidents(clients: Any, region: str, table: str) -> int:
         dynamodb.put_item(
             TableName=table,
             Item={
-                "incidentId": {"S": f"e2e-{number:04d}"},
+                "incidentId": {"S": f"{prefix}-{number:04d}"},
                 "description": {"S": description},
                 "location": {"S": "Pabellón A"},
                 "status": {"S": "pending"},
@@ -154,12 +156,15 @@ def airflow_processes(
     work: Path,
     base_substitutions: list[Substitution],
     calls_file: Path,
+    ui_port: int | None = None,
 ) -> tuple[dict[str, Process], dict[str, processes.Probe], dict[str, dict[str, str]], int, list[Substitution]]:
-    """One process per Airflow container, and the probes ECS and the load balancer would run."""
+    """One process per Airflow container, and the probes ECS and the load balancer would run.
+
+    `ui_port`: where the UI listens (local.py: 8080, as people expect); a free port by default."""
     sts = clients.client("sts", specs[0].region)
     ports = airflow.LINES[line]
     ui = next(s for s in specs if s.container_ports)
-    ui_port = free_port()
+    ui_port = ui_port or free_port()
     standin = work / "base-entrypoint"
     standin.write_text(airflow.BASE_ENTRYPOINT_STANDIN)
     standin.chmod(0o755)
@@ -366,10 +371,10 @@ def use_airflow(
         raise ServiceError(f"{label}: " + "; ".join(problems))
 
 
-def run_video(
-    emulator: Any, specs: list[ContainerSpec], substitutions: list[Substitution], calls: Path, work: Path
-) -> int:
-    """The video contract (video_contract.py): the worker's exact command, a producer as the web role."""
+def video_envs(
+    emulator: Any, specs: list[ContainerSpec], substitutions: list[Substitution], calls: Path
+) -> dict[str, dict[str, str]]:
+    """The web and worker containers' process environments, each under its task role (recorded)."""
     sts = emulator.client("sts", specs[0].region)
     by_service = {s.service: s for s in specs}
     envs = {}
@@ -384,7 +389,15 @@ def run_video(
         )
         env["E2E_AWS_CALLS"] = str(calls)
         envs[name] = env
-    worker = by_service[iam_evaluation.VIDEO_WORKER_SERVICE]
+    return envs
+
+
+def run_video(
+    emulator: Any, specs: list[ContainerSpec], substitutions: list[Substitution], calls: Path, work: Path
+) -> int:
+    """The video contract (video_contract.py): the worker's exact command, a producer as the web role."""
+    envs = video_envs(emulator, specs, substitutions, calls)
+    worker = next(s for s in specs if s.service == iam_evaluation.VIDEO_WORKER_SERVICE)
     video_contract.run_video_contract(
         [*worker.entry_point, *worker.command],
         envs[iam_evaluation.VIDEO_WORKER_SERVICE],
