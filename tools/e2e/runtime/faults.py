@@ -1,0 +1,264 @@
+"""Faults in the runtime stage (docs/e2e.md, "Faults"): what happens on AWS, made to happen to the
+services started from their applied task definitions, each ending with a count of what was lost.
+
+    python tools/e2e/runtime/faults.py --work .e2e-up hackathon worker-killed   # against up.py's environment
+
+worker-killed: a video worker (the worker task definition's exact Celery command, stand-in app) is
+SIGKILLed, process group and all, in the middle of a job, as an out-of-memory kill or a stopped
+task does; the message must come back after the queue's visibility timeout and be processed once
+by the next worker. Then a message that kills every worker that takes it must end in the DLQ after
+`maxReceiveCount` receives, and the DLQ alarm's condition must hold for it. The queue's visibility
+timeout (1,500 s as applied) is shortened to VISIBILITY_S for the run and restored after: the only
+test configuration; moto moves a message to the DLQ as SQS does (on the receive after
+`maxReceiveCount`), but computes no CloudWatch metric, so the alarm's condition is evaluated here
+against the DLQ's count, not fired.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import iam_evaluation
+import stage
+import taskdef
+import video_contract
+from processes import Process, ServiceError
+
+#: The queue's visibility timeout during the fault (applied: 1,500 s), and how long a job takes.
+VISIBILITY_S = 6
+JOB_S = 3
+FAULTS = ("worker-killed",)
+
+#: Celery's worker log at INFO (the task definition's `--loglevel info`).
+RECEIVED = re.compile(r"Task process_video\[([0-9a-f-]+)\] received")
+SUCCEEDED = re.compile(r"Task process_video\[([0-9a-f-]+)\] succeeded")
+
+COMPARISONS: dict[str, Callable[[float, float], bool]] = {
+    "GreaterThanThreshold": lambda value, threshold: value > threshold,
+    "GreaterThanOrEqualToThreshold": lambda value, threshold: value >= threshold,
+    "LessThanThreshold": lambda value, threshold: value < threshold,
+    "LessThanOrEqualToThreshold": lambda value, threshold: value <= threshold,
+}
+
+
+class FaultError(ServiceError):
+    pass
+
+
+def task_ids(pattern: re.Pattern[str], logs: list[Path]) -> list[str]:
+    """Every task id the pattern finds in the logs, once per line (a task received twice counts twice)."""
+    return [m.group(1) for log in logs if log.is_file() for m in pattern.finditer(log.read_text(errors="replace"))]
+
+
+def alarm_breached(alarm: dict, value: float) -> bool:
+    """Whether `value` of the alarm's metric meets its condition (what CloudWatch would compare)."""
+    operator = alarm["ComparisonOperator"]
+    if operator not in COMPARISONS:
+        raise FaultError(f"alarm {alarm['AlarmName']}: comparison {operator} not evaluated here")
+    return COMPARISONS[operator](value, alarm["Threshold"])
+
+
+def queue_alarm(cloudwatch: Any, queue_name: str) -> dict:
+    """The alarm on a queue's visible messages (stacks/video-pipeline-stack.ts, alarm-dead-letters)."""
+    for alarm in cloudwatch.describe_alarms()["MetricAlarms"]:
+        dimensions = {d["Name"]: d["Value"] for d in alarm.get("Dimensions", [])}
+        if alarm.get("MetricName") == "ApproximateNumberOfMessagesVisible" and dimensions.get("QueueName") == queue_name:
+            return alarm
+    raise FaultError(f"no alarm on ApproximateNumberOfMessagesVisible of {queue_name}")
+
+
+@dataclass
+class Worker:
+    """One video worker task: the worker's exact command as a process in its own group."""
+
+    process: Process
+
+    def wait_for(self, pattern: re.Pattern[str], count: int, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        while len(task_ids(pattern, [self.process.log])) < count:
+            if self.process.exited() is not None:
+                raise FaultError(f"{self.process.name} exited {self.process.exited()}:\n{self.process.tail()}")
+            if time.monotonic() > deadline:
+                raise FaultError(f"{self.process.name}: no `{pattern.pattern}` within {timeout:.0f} s:\n{self.process.tail()}")
+            time.sleep(0.5)
+
+    def kill(self) -> None:
+        """SIGKILL to the whole group: no warm shutdown, no message given back (an OOM kill)."""
+        os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.popen.wait()  # type: ignore[union-attr]
+
+
+class VideoFault:
+    """The worker and web environments of one applied environment, and its queues."""
+
+    def __init__(self, emulator: Any, specs: list[taskdef.ContainerSpec], work: Path, calls: Path) -> None:
+        self.emulator, self.work = emulator, work
+        self.region = specs[0].region
+        envs = stage.video_envs(emulator, specs, [], calls)
+        self.spec = next(s for s in specs if s.service == iam_evaluation.VIDEO_WORKER_SERVICE)
+        self.worker_env = {
+            **video_contract._process_env(envs[self.spec.service]),
+            "SQS_VISIBILITY_TIMEOUT": str(VISIBILITY_S),
+            "E2E_JOB_SECONDS": str(JOB_S),
+        }
+        self.web_env = video_contract._process_env(envs[iam_evaluation.VIDEO_WEB_SERVICE])
+        self.sqs = emulator.client("sqs", self.region)
+        self.queue_url = self.worker_env["SQS_QUEUE_URL"]
+        self.workers: list[Worker] = []
+
+    def start_worker(self) -> Worker:
+        number = len(self.workers) + 1
+        process = Process(
+            f"{self.spec.service}-{number}",
+            [*self.spec.entry_point, *self.spec.command],
+            self.worker_env,
+            video_contract.APP,
+            self.work / f"worker-{number}.log",
+        )
+        process.start()
+        worker = Worker(process)
+        self.workers.append(worker)
+        return worker
+
+    def send_job(self) -> str:
+        name = f"fault-{uuid.uuid4().hex[:8]}.mp4"
+        producer = subprocess.run(
+            [sys.executable, "-m", "app.producer", name],
+            cwd=video_contract.APP,
+            env=self.web_env,
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=60,
+        )
+        if producer.returncode != 0:
+            raise FaultError(f"the producer (web task role) failed:\n{producer.stderr[-2000:]}")
+        return producer.stdout.strip().splitlines()[-1]
+
+    def counts(self, queue_url: str) -> tuple[int, int]:
+        attributes = self.sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["All"])["Attributes"]
+        return int(attributes["ApproximateNumberOfMessages"]), int(attributes["ApproximateNumberOfMessagesNotVisible"])
+
+    def logs(self) -> list[Path]:
+        return [w.process.log for w in self.workers]
+
+    def stop(self) -> None:
+        for worker in self.workers:
+            worker.process.stop()
+
+
+def worker_killed(emulator: Any, specs: list[taskdef.ContainerSpec], work: Path, calls: Path) -> str:
+    """The fault; returns its counts, raises FaultError naming what was lost or repeated."""
+    work.mkdir(parents=True, exist_ok=True)
+    fault = VideoFault(emulator, specs, work, calls)
+    sqs, url = fault.sqs, fault.queue_url
+    applied = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
+    redrive = json.loads(applied["RedrivePolicy"])
+    max_receives = int(redrive["maxReceiveCount"])
+    dlq_name = redrive["deadLetterTargetArn"].rsplit(":", 1)[1]
+    dlq_url = sqs.get_queue_url(QueueName=dlq_name)["QueueUrl"]
+    sqs.set_queue_attributes(QueueUrl=url, Attributes={"VisibilityTimeout": str(VISIBILITY_S)})
+    try:
+        # 1. Killed mid-job: the next worker takes the message once it is visible again.
+        first = fault.start_worker()
+        fault.send_job()
+        first.wait_for(RECEIVED, 1, 60)
+        first.kill()
+        killed_at = time.monotonic()
+        second = fault.start_worker()
+        second.wait_for(SUCCEEDED, 1, VISIBILITY_S + JOB_S + 60)
+        redelivered_s = time.monotonic() - killed_at
+        time.sleep(VISIBILITY_S + 2)  # one more visibility timeout: nothing may come back
+        received, succeeded = task_ids(RECEIVED, fault.logs()), task_ids(SUCCEEDED, fault.logs())
+        if len(set(received)) != 1 or len(received) != 2 or len(succeeded) != 1:
+            raise FaultError(f"killed job: received {received}, succeeded {succeeded} (want 2 receives, 1 success)")
+        if fault.counts(url) != (0, 0):
+            raise FaultError(f"killed job: queue still holds (visible, in flight) {fault.counts(url)}")
+        second.process.stop()
+        # 2. A job that kills every worker that takes it: dead-lettered after maxReceiveCount receives.
+        before = len(received)
+        fault.send_job()
+        for _ in range(max_receives):
+            worker = fault.start_worker()
+            worker.wait_for(RECEIVED, 1, VISIBILITY_S + 60)
+            worker.kill()
+        last = fault.start_worker()
+        deadline = time.monotonic() + VISIBILITY_S + 60
+        while fault.counts(dlq_url)[0] == 0 and time.monotonic() < deadline:
+            time.sleep(1)
+        poison_receives = len(task_ids(RECEIVED, fault.logs())) - before
+        dead, in_queue = fault.counts(dlq_url)[0], sum(fault.counts(url))
+        last.process.stop()
+        if poison_receives != max_receives or dead != 1 or in_queue != 0:
+            raise FaultError(
+                f"failing job: received {poison_receives} times (want {max_receives}), {dead} in {dlq_name} "
+                f"(want 1), {in_queue} left in the queue (want 0)"
+            )
+        alarm = queue_alarm(emulator.client("cloudwatch", fault.region), dlq_name)
+        if not alarm_breached(alarm, dead):
+            raise FaultError(f"alarm {alarm['AlarmName']} would not fire on {dead} message(s) in {dlq_name}")
+    finally:
+        fault.stop()
+        sqs.set_queue_attributes(QueueUrl=url, Attributes={"VisibilityTimeout": applied["VisibilityTimeout"]})
+    return (
+        f"killed mid-job 1, redelivered and processed once after {redelivered_s:.0f} s, received 2, succeeded 1; "
+        f"failing job received {poison_receives}/{max_receives}, dead-lettered {dead}, "
+        f"{alarm['AlarmName']}: {dead} {alarm['ComparisonOperator']} {alarm['Threshold']:g}; "
+        f"visibility timeout {VISIBILITY_S} s (applied {applied['VisibilityTimeout']} s)"
+    )
+
+
+def run_faults(environment: str, emulator: Any, region: str, names: list[str], work: Path, calls: Path) -> list[str]:
+    """Each named fault's line, `fault: <env>: <fault>: ok (<counts>)`; raises on the first that fails."""
+    lines = []
+    for name in names:
+        if name == "worker-killed":
+            specs = taskdef.container_specs(emulator, region, stage.VIDEO_CLUSTER)
+            counts = worker_killed(emulator, specs, work / name, calls)
+        else:
+            raise FaultError(f"unknown fault {name!r}; known: {', '.join(FAULTS)}")
+        lines.append(f"fault: {environment}: {name}: ok ({counts})")
+        print(lines[-1], flush=True)
+    return lines
+
+
+def main(argv: list[str] | None = None) -> int:
+    import run
+    import up
+
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("environment")
+    parser.add_argument("faults", nargs="+", choices=FAULTS)
+    parser.add_argument("--work", type=Path, default=run.ROOT / ".e2e-up")
+    args = parser.parse_args(argv)
+    work = args.work.resolve()
+    kept = up.KeptUp.load(work, args.environment)
+    fault_dir = work / args.environment / "faults"
+    fault_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        run_faults(
+            args.environment, run.Emulator.attach(kept.url), kept.region, args.faults, fault_dir, fault_dir / "aws-calls.jsonl"
+        )
+    except (*stage.STAGE_ERRORS, FaultError) as error:
+        print(f"fault: {args.environment}: FAILED: {error}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,45 @@
+"""The faults' own judgement (tools/e2e/runtime/faults.py): counting what a worker received and
+finished from Celery's log, and whether the DLQ alarm's condition holds."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "runtime"))
+import faults
+
+TASK = "4f1c2b7e-0d3a-4c55-9a51-0f7f3b8e2a11"
+#: Celery 5.7's worker log lines at --loglevel info, as the worker task definition runs it.
+WORKER_LOG = (
+    "[2026-12-05 18:10:01,000: INFO/MainProcess] celery@host ready.\n"
+    f"[2026-12-05 18:10:02,000: INFO/MainProcess] Task process_video[{TASK}] received\n"
+    f"[2026-12-05 18:10:05,000: INFO/ForkPoolWorker-1] Task process_video[{TASK}] succeeded in 3.0s: 'processed/x'\n"
+)
+
+
+def test_every_receive_of_a_task_counts_and_its_success_once(tmp_path: Path) -> None:
+    received = WORKER_LOG.splitlines(keepends=True)[1]
+    killed, next_worker = tmp_path / "worker-1.log", tmp_path / "worker-2.log"
+    killed.write_text(received)  # received, then SIGKILLed
+    next_worker.write_text(received + WORKER_LOG)  # received again by the same worker, then done
+    logs = [killed, next_worker, tmp_path / "never-started.log"]
+
+    assert faults.task_ids(faults.RECEIVED, logs) == [TASK, TASK, TASK]
+    assert faults.task_ids(faults.SUCCEEDED, logs) == [TASK]
+
+
+DLQ_ALARM = {"AlarmName": "proyecto-nube-dead-letters", "ComparisonOperator": "GreaterThanThreshold", "Threshold": 0.0}
+
+
+def test_the_dlq_alarm_fires_on_one_dead_letter_and_not_on_an_empty_queue() -> None:
+    assert faults.alarm_breached(DLQ_ALARM, 1)
+    assert not faults.alarm_breached(DLQ_ALARM, 0)
+
+
+def test_an_alarm_comparison_not_evaluated_here_is_an_error_not_a_pass() -> None:
+    alarm = {**DLQ_ALARM, "ComparisonOperator": "LessThanLowerOrGreaterThanUpperThreshold"}
+    with pytest.raises(faults.FaultError, match="LessThanLowerOrGreaterThanUpperThreshold"):
+        faults.alarm_breached(alarm, 1)
