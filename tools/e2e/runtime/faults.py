@@ -42,7 +42,12 @@ from processes import Process, ServiceError
 #: The queue's visibility timeout during the fault (applied: 1,500 s), and how long a job takes.
 VISIBILITY_S = 6
 JOB_S = 3
-FAULTS = ("worker-killed",)
+#: How long the databases stay down (an RDS reboot or Multi-AZ failover: one to two minutes on AWS).
+DATABASE_DOWN_S = 30
+RECOVERY_TIMEOUT_S = 600
+#: Faults that act on the running services (stage.run_stage's while_running) and on the queue after.
+RUNNING_FAULTS = ("database-restarted",)
+FAULTS = ("worker-killed", *RUNNING_FAULTS)
 
 #: Celery's worker log at INFO (the task definition's `--loglevel info`).
 RECEIVED = re.compile(r"Task process_video\[([0-9a-f-]+)\] received")
@@ -192,6 +197,7 @@ def worker_killed(emulator: Any, specs: list[taskdef.ContainerSpec], work: Path,
         second.process.stop()
         # 2. A job that kills every worker that takes it: dead-lettered after maxReceiveCount receives.
         before = len(received)
+        dead_before = fault.counts(dlq_url)[0]  # an earlier run against the same environment left its own
         fault.send_job()
         for _ in range(max_receives):
             worker = fault.start_worker()
@@ -199,10 +205,10 @@ def worker_killed(emulator: Any, specs: list[taskdef.ContainerSpec], work: Path,
             worker.kill()
         last = fault.start_worker()
         deadline = time.monotonic() + VISIBILITY_S + 60
-        while fault.counts(dlq_url)[0] == 0 and time.monotonic() < deadline:
+        while fault.counts(dlq_url)[0] == dead_before and time.monotonic() < deadline:
             time.sleep(1)
         poison_receives = len(task_ids(RECEIVED, fault.logs())) - before
-        dead, in_queue = fault.counts(dlq_url)[0], sum(fault.counts(url))
+        dead, in_queue = fault.counts(dlq_url)[0] - dead_before, sum(fault.counts(url))
         last.process.stop()
         if poison_receives != max_receives or dead != 1 or in_queue != 0:
             raise FaultError(
@@ -223,10 +229,73 @@ def worker_killed(emulator: Any, specs: list[taskdef.ContainerSpec], work: Path,
     )
 
 
+def database_restarted(running: Any) -> str:
+    """Every RDS stand-in stopped (fast shutdown: connections cut, as a reboot or failover cuts them)
+    with the DAG runs just triggered in flight, started again after DATABASE_DOWN_S; the services
+    must pass their health checks again, with a process that exits restarted as ECS's service
+    scheduler would (counted), and every run in flight must succeed."""
+    import airflow
+
+    ui = next(s for s in running.airflow_specs if s.container_ports)
+    password = running.emulator.client("ssm", running.region).get_parameter(
+        Name=ui.secret_sources["AIRFLOW_ADMIN_PASSWORD"], WithDecryption=True
+    )["Parameter"]["Value"]
+    base = f"http://127.0.0.1:{running.ui_port}"
+    admin = ui.environment["AIRFLOW_ADMIN_USERNAME"]
+    user = airflow.AirflowUser(running.line, base, admin, password)
+    in_flight = {dag: user.trigger(dag) for dag in airflow.DAGS}
+    stopped = time.monotonic()
+    for server in running.servers:
+        server.process.send_signal(signal.SIGINT)  # PostgreSQL's fast shutdown
+        server.process.wait(timeout=60)
+    time.sleep(DATABASE_DOWN_S)
+    for server in running.servers:
+        server.launch()
+    back = time.monotonic()
+    outage = back - stopped
+    restarts: dict[str, int] = {}
+    deadline = back + RECOVERY_TIMEOUT_S
+    pending = dict(running.probes)
+    while pending:
+        for name, process in running.processes.items():
+            if process.exited() is not None:
+                restarts[name] = restarts.get(name, 0) + 1
+                print(f"{running.label}: {name} exited {process.exited()} after the outage; started again as ECS would")
+                process.start()
+        pending = {name: probe for name, probe in pending.items() if probe() is not None}
+        if time.monotonic() > deadline:
+            raise FaultError(f"{running.label}: not healthy {RECOVERY_TIMEOUT_S} s after the database came back: {sorted(pending)}")
+        time.sleep(2)
+    recovered = time.monotonic() - back
+    user = airflow.AirflowUser(running.line, base, admin, password)  # the session may predate the outage
+    states: dict[str, str] = {}
+    while time.monotonic() < deadline:
+        states = {dag: next((r["state"] for r in user.runs(dag) if r["dag_run_id"] == run_id), "lost") for dag, run_id in in_flight.items()}
+        if all(state in ("success", "failed", "lost") for state in states.values()):
+            break
+        time.sleep(3)
+    succeeded = sum(state == "success" for state in states.values())
+    if succeeded != len(in_flight):
+        raise FaultError(f"{running.label}: runs in flight during the outage: {states}")
+    restarted = ", ".join(f"{name} x{n}" for name, n in restarts.items()) or "none"
+    return (
+        f"fault: {running.label.removeprefix('runtime: ')}: database-restarted: ok (outage {outage:.0f} s, healthy again "
+        f"{recovered:.0f} s after, {succeeded}/{len(in_flight)} DAG runs in flight succeeded, 0 lost; "
+        f"processes restarted as ECS would: {restarted})"
+    )
+
+
+def while_running(names: list[str]) -> tuple[Callable[[Any], str], ...]:
+    """The faults among `names` that the runtime stage runs while its services run."""
+    return tuple({"database-restarted": database_restarted}[name] for name in names if name in RUNNING_FAULTS)
+
+
 def run_faults(environment: str, emulator: Any, region: str, names: list[str], work: Path, calls: Path) -> list[str]:
     """Each named fault's line, `fault: <env>: <fault>: ok (<counts>)`; raises on the first that fails."""
     lines = []
     for name in names:
+        if name in RUNNING_FAULTS:
+            continue  # run by stage.run_stage (while_running)
         if name == "worker-killed":
             specs = taskdef.container_specs(emulator, region, stage.VIDEO_CLUSTER)
             counts = worker_killed(emulator, specs, work / name, calls)
@@ -250,10 +319,16 @@ def main(argv: list[str] | None = None) -> int:
     kept = up.KeptUp.load(work, args.environment)
     fault_dir = work / args.environment / "faults"
     fault_dir.mkdir(parents=True, exist_ok=True)
+    emulator = run.Emulator.attach(kept.url)
     try:
-        run_faults(
-            args.environment, run.Emulator.attach(kept.url), kept.region, args.faults, fault_dir, fault_dir / "aws-calls.jsonl"
-        )
+        if during := while_running(args.faults):
+            # These need the services running: the whole runtime stage again, with them.
+            config = json.loads((Path(kept.out).parent / "config" / f"{args.environment}.json").read_text())
+            stage_dir = fault_dir / "runtime"
+            subprocess.run(["rm", "-rf", str(stage_dir)], check=True)
+            for line in stage.run_stage(args.environment, config, emulator, stage_dir, during).faults:
+                print(line, flush=True)
+        run_faults(args.environment, emulator, kept.region, args.faults, fault_dir, fault_dir / "aws-calls.jsonl")
     except (*stage.STAGE_ERRORS, FaultError) as error:
         print(f"fault: {args.environment}: FAILED: {error}", file=sys.stderr)
         return 1
