@@ -373,9 +373,11 @@ def run_environment(
 ) -> Timing:
     deployed = deploy(environment, work, emulator, through_cdktf)
     # The runtime stage (docs/e2e.md): every service started from its applied task definition.
-    result = stage.run_stage(environment, deployed.config, emulator, work / environment / "runtime")
+    result = stage.run_stage(
+        environment, deployed.config, emulator, work / environment / "runtime", faults.while_running(list(fault_names))
+    )
     print(result.summary(), flush=True)
-    deployed.timing.runtime = result.summary()
+    deployed.timing.runtime = "\n".join([result.summary(), *result.faults])
     deployed.timing.extra["runtime stage"] = result.seconds["total"]
     # Faults (issue 23, tools/e2e/runtime/faults.py): opt-in with E2E_FAULTS; a failed fault raises.
     if fault_names:

@@ -49,6 +49,23 @@ class StageResult:
     evaluation: Any = None
     seconds: dict[str, float] = field(default_factory=dict)
     substitutions: list[str] = field(default_factory=list)
+    #: `fault: <env>: <fault>: ok (...)` of each fault run while the services ran (faults.py).
+    faults: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Running:
+    """The services while they run, for a fault to act on (faults.py)."""
+
+    emulator: Any
+    region: str
+    line: str
+    label: str
+    servers: list
+    processes: dict[str, Process]
+    probes: dict[str, processes.Probe]
+    ui_port: int
+    airflow_specs: list[ContainerSpec]
 
     def summary(self) -> str:
         return (
@@ -278,8 +295,13 @@ def matches(status: int, matcher: str) -> bool:
     return False
 
 
-def run_stage(environment: str, config: dict, emulator: Any, work: Path) -> StageResult:
-    """Start, check, use and stop every service of the applied environment; raise on any failure."""
+def run_stage(
+    environment: str, config: dict, emulator: Any, work: Path, while_running: tuple[Any, ...] = ()
+) -> StageResult:
+    """Start, check, use and stop every service of the applied environment; raise on any failure.
+
+    `while_running`: faults (faults.py) called with the Running services after they were used;
+    each returns its `fault: ...` line or raises."""
     started = time.monotonic()
     region = config["region"]
     line = config["airflow"]["line"]
@@ -314,6 +336,8 @@ def run_stage(environment: str, config: dict, emulator: Any, work: Path) -> Stag
 
         use_airflow(emulator, region, line, airflow_specs, envs, ui_port, seeded, result, label)
         result.services_healthy += run_video(emulator, video_specs, db_substitutions, calls_file, work)
+        running_now = Running(emulator, region, line, label, servers, running, probes, ui_port, airflow_specs)
+        result.faults = [fault(running_now) for fault in while_running]
     finally:
         processes.stop_all(list(running.values()))
         for server in servers:
