@@ -59,6 +59,8 @@ def ui_port_free() -> str | None:
     import socket
 
     with socket.socket() as probe:
+        # As the UI's server binds (SO_REUSEADDR): connections of a previous run in TIME_WAIT do not count.
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             probe.bind(("127.0.0.1", UI_PORT))
         except OSError as error:
