@@ -4,6 +4,7 @@ Standard library only: these steps run before Airflow is imported, must work in 
 whatever it ships (no reliance on pg_isready or rsync), and are tested outside the image.
 
     bootstrap.py wait-for-db          wait until PostgreSQL answers, or fail after a timeout
+    bootstrap.py wait-for-execution-api   wait until the api-server's Execution API answers (3.x scheduler)
     bootstrap.py seed-dags SRC DST    copy the image's DAGs onto the (EFS) DAGs folder if they changed
     bootstrap.py has-user FILE NAME   exit 0 if `airflow users export` FILE lists user NAME, else 1
 """
@@ -20,6 +21,8 @@ import socket
 import struct
 import sys
 import time
+import urllib.error
+import urllib.request
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -68,14 +71,15 @@ def db_address(environ: dict[str, str]) -> tuple[str, int]:
     return parts.hostname, port
 
 
-def wait_timeout(environ: dict[str, str]) -> float:
-    raw = environ.get(TIMEOUT_VAR, str(DEFAULT_TIMEOUT_S))
+def wait_timeout(environ: dict[str, str], variable: str = TIMEOUT_VAR, default: float = DEFAULT_TIMEOUT_S) -> float:
+    """Seconds to wait, from `variable` (a positive number) or the default."""
+    raw = environ.get(variable, f"{default:g}")
     try:
         value = float(raw)
     except ValueError:
         value = -1
     if value <= 0:
-        raise UserError(f"{TIMEOUT_VAR} must be a positive number of seconds (got {raw!r})")
+        raise UserError(f"{variable} must be a positive number of seconds (got {raw!r})")
     return value
 
 
@@ -119,6 +123,55 @@ def wait_for_db(environ: dict[str, str]) -> int:
                 f"raise {TIMEOUT_VAR} if the database is only slow to start"
             )
         time.sleep(min(RETRY_INTERVAL_S, remaining))
+
+
+# --- wait-for-execution-api -------------------------------------------------------------------
+
+EXECUTION_API_VAR = "AIRFLOW__CORE__EXECUTION_API_SERVER_URL"
+EXECUTION_API_TIMEOUT_VAR = "AIRFLOW_EXECUTION_API_WAIT_TIMEOUT"
+DEFAULT_EXECUTION_API_TIMEOUT_S = 600
+
+
+def execution_api_health(environ: dict[str, str]) -> str:
+    """The Execution API's health route: `{EXECUTION_API_SERVER_URL}health` (Airflow's own)."""
+    url = environ.get(EXECUTION_API_VAR, "")
+    if not url.startswith(("http://", "https://")):
+        raise UserError(f"{EXECUTION_API_VAR} must be the api-server's http(s) URL ending in /execution/ (got {url!r})")
+    return url.rstrip("/") + "/health"
+
+
+def http_problem(url: str, timeout: float) -> str | None:
+    """None when `url` answers 200, else why not."""
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as answer:  # noqa: S310 - http(s) checked above
+            return None if answer.status == 200 else f"HTTP {answer.status}"
+    except urllib.error.HTTPError as exc:
+        return f"HTTP {exc.code}"
+    except (OSError, ValueError) as exc:
+        return str(getattr(exc, "reason", None) or exc)
+
+
+def wait_for_execution_api(environ: dict[str, str]) -> int:
+    """The scheduler's task processes report to the Execution API from their first second: started
+    before the api-server answers (a cold start; on ECS, until Cloud Map registers the api-server's
+    task), they fail with `Connection refused` and go up for retry. So the scheduler waits for it."""
+    if not environ.get(EXECUTION_API_VAR):
+        log(f"{EXECUTION_API_VAR} is not set: Airflow's default applies, not waiting for it")
+        return 0
+    url = execution_api_health(environ)
+    timeout = wait_timeout(environ, EXECUTION_API_TIMEOUT_VAR, DEFAULT_EXECUTION_API_TIMEOUT_S)
+    deadline = time.monotonic() + timeout
+    log(f"waiting up to {timeout:g}s for the Execution API at {url}")
+    while (problem := http_problem(url, timeout=max(0.1, min(5.0, deadline - time.monotonic())))) is not None:
+        if time.monotonic() >= deadline:
+            raise UserError(
+                f"the Execution API at {url} did not answer within {timeout:g}s (last: {problem}). Is the "
+                f"api-server running and registered in Cloud Map, and may this task reach it on its port? "
+                f"Raise {EXECUTION_API_TIMEOUT_VAR} if it is only slow to start"
+            )
+        time.sleep(min(RETRY_INTERVAL_S, max(0.0, deadline - time.monotonic())))
+    log(f"the Execution API at {url} answers")
+    return 0
 
 
 # --- seed-dags -------------------------------------------------------------------------------
@@ -223,6 +276,8 @@ def main(argv: list[str]) -> int:
         match argv:
             case ["wait-for-db"]:
                 return wait_for_db(dict(os.environ))
+            case ["wait-for-execution-api"]:
+                return wait_for_execution_api(dict(os.environ))
             case ["seed-dags", src, dst]:
                 return seed_dags(Path(src), Path(dst))
             case ["has-user", export_file, username]:

@@ -6,6 +6,7 @@
 #   2.8   webserver                              wait for PostgreSQL -> seed DAGs -> db migrate -> admin if absent
 #   3.3   api-server (+ --proxy-headers)         the same
 #   both  scheduler; 3.3 dag-processor, triggerer  wait for PostgreSQL -> seed DAGs -> wait for the migrations
+#   3.3   scheduler                              then also wait for the api-server's Execution API
 #   3.3   webserver                              refused: Airflow 3 removed it (the api-server serves the UI)
 #   any other command (version, bash, dags list, ...): passed through untouched
 #
@@ -28,6 +29,8 @@
 #   AIRFLOW_DB_MIGRATE                    true|false; default true for webserver / api-server only
 #   AIRFLOW_DB_MIGRATION_WAIT_TIMEOUT     seconds a non-migrating role waits (default 600)
 #   AIRFLOW_SEED_DAGS                     true|false; default true
+#   AIRFLOW__CORE__EXECUTION_API_SERVER_URL   3.3 scheduler: the api-server's /execution/ URL it waits for
+#   AIRFLOW_EXECUTION_API_WAIT_TIMEOUT    seconds the 3.3 scheduler waits for it (default 600)
 set -euo pipefail
 
 BOOTSTRAP="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/bootstrap.py"
@@ -174,6 +177,15 @@ if [[ "${startup}" != none ]]; then
   [[ "${startup}" != migrate ]] || create_admin_if_absent
 else
   log "command '${role}': no start-up steps, handing over to ${BASE_ENTRYPOINT}"
+fi
+
+# Airflow 3's scheduler hands due tasks to processes that report to the Execution API from their
+# first second. Started before the api-server answers (every cold start; on ECS until Cloud Map
+# registers the api-server's task) they fail with `Connection refused` and go up for retry, so the
+# scheduler starts scheduling only once the API answers. The triggerer and the dag-processor run
+# the API in-process and need not wait.
+if [[ "${AIRFLOW_LINE}:${role}" == "3.3:scheduler" ]]; then
+  python3 "${BOOTSTRAP}" wait-for-execution-api || exit 1
 fi
 
 # Behind the ALB, the api-server builds its redirects from X-Forwarded-Proto/-For/-Port.

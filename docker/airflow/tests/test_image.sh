@@ -130,6 +130,28 @@ wait_rejects_another_database_without_printing_the_url() {
   lacks "${WORK}/err" "${DB_PASSWORD}"
 }
 
+# --- wait-for-execution-api (3.3 scheduler) -------------------------------------------------
+
+execution_api_wait_returns_once_the_api_answers() {
+  mkdir -p "${WORK}/www/execution" && echo '{"status": "healthy"}' >"${WORK}/www/execution/health"
+  local port
+  port="$(free_port)"
+  "${PYTHON}" -m http.server --bind 127.0.0.1 --directory "${WORK}/www" "${port}" >/dev/null 2>&1 &
+  server_pids+=("$!")
+  AIRFLOW__CORE__EXECUTION_API_SERVER_URL="http://127.0.0.1:${port}/execution/" AIRFLOW_EXECUTION_API_WAIT_TIMEOUT=10 \
+    "${PYTHON}" "${BOOTSTRAP}" wait-for-execution-api 2>"${WORK}/err"
+  contains "${WORK}/err" "the Execution API at http://127.0.0.1:${port}/execution/health answers"
+}
+
+execution_api_wait_fails_naming_the_url_and_the_timeout() {
+  local status=0
+  AIRFLOW__CORE__EXECUTION_API_SERVER_URL="http://127.0.0.1:${CLOSED_PORT}/execution/" \
+    AIRFLOW_EXECUTION_API_WAIT_TIMEOUT=2 "${PYTHON}" "${BOOTSTRAP}" wait-for-execution-api 2>"${WORK}/err" || status=$?
+  [[ ${status} -ne 0 ]] || fail "exit status 0"
+  contains "${WORK}/err" "did not answer within 2s"
+  contains "${WORK}/err" "AIRFLOW_EXECUTION_API_WAIT_TIMEOUT"
+}
+
 # --- seed-dags ---------------------------------------------------------------------------------
 
 make_image_dags() { # DIR
@@ -388,6 +410,8 @@ for case in \
   wait_does_not_take_any_open_port_for_postgres \
   wait_explains_a_missing_connection_variable \
   wait_rejects_another_database_without_printing_the_url \
+  execution_api_wait_returns_once_the_api_answers \
+  execution_api_wait_fails_naming_the_url_and_the_timeout \
   seed_copies_the_image_dags_onto_an_empty_folder \
   seed_leaves_the_folder_alone_while_the_image_dags_are_unchanged \
   seed_replaces_changed_dags_and_removes_deleted_ones_but_not_caches \
