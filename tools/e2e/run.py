@@ -30,8 +30,8 @@ import inventory
 import password_checks
 
 sys.path.insert(0, str(Path(__file__).resolve().parent / "runtime"))
-import stage  # tools/e2e/runtime/ is not a package: on the path above
 import faults
+import stage  # tools/e2e/runtime/ is not a package: on the path above
 
 ROOT = Path(__file__).resolve().parents[2]
 HERE = Path(__file__).resolve().parent
@@ -383,7 +383,9 @@ def run_environment(
     if fault_names:
         fault_started = time.monotonic()
         fault_dir = work / environment / "faults"
-        lines = faults.run_faults(environment, emulator, deployed.region, list(fault_names), fault_dir, fault_dir / "aws-calls.jsonl")
+        lines = faults.run_faults(
+            environment, emulator, deployed.region, list(fault_names), fault_dir, fault_dir / "aws-calls.jsonl"
+        )
         deployed.timing.runtime += "".join(f"\n{line}" for line in lines)
         deployed.timing.extra["faults"] = time.monotonic() - fault_started
     teardown(deployed, through_cdktf)

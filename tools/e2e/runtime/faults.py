@@ -46,7 +46,10 @@ JOB_S = 3
 DATABASE_DOWN_S = 30
 RECOVERY_TIMEOUT_S = 600
 #: Faults that act on the running services (stage.run_stage's while_running) and on the queue after.
-RUNNING_FAULTS = ("database-restarted",)
+RUNNING_FAULTS = ("database-restarted", "scheduler-interrupted")
+#: ECS's stopTimeout default: SIGTERM, then SIGKILL this many seconds later (a Spot interruption's
+#: two-minute notice ends in the same stop).
+STOP_TIMEOUT_S = 30
 FAULTS = ("worker-killed", *RUNNING_FAULTS)
 
 #: Celery's worker log at INFO (the task definition's `--loglevel info`).
@@ -82,7 +85,10 @@ def queue_alarm(cloudwatch: Any, queue_name: str) -> dict:
     """The alarm on a queue's visible messages (stacks/video-pipeline-stack.ts, alarm-dead-letters)."""
     for alarm in cloudwatch.describe_alarms()["MetricAlarms"]:
         dimensions = {d["Name"]: d["Value"] for d in alarm.get("Dimensions", [])}
-        if alarm.get("MetricName") == "ApproximateNumberOfMessagesVisible" and dimensions.get("QueueName") == queue_name:
+        if (
+            alarm.get("MetricName") == "ApproximateNumberOfMessagesVisible"
+            and dimensions.get("QueueName") == queue_name
+        ):
             return alarm
     raise FaultError(f"no alarm on ApproximateNumberOfMessagesVisible of {queue_name}")
 
@@ -99,7 +105,9 @@ class Worker:
             if self.process.exited() is not None:
                 raise FaultError(f"{self.process.name} exited {self.process.exited()}:\n{self.process.tail()}")
             if time.monotonic() > deadline:
-                raise FaultError(f"{self.process.name}: no `{pattern.pattern}` within {timeout:.0f} s:\n{self.process.tail()}")
+                raise FaultError(
+                    f"{self.process.name}: no `{pattern.pattern}` within {timeout:.0f} s:\n{self.process.tail()}"
+                )
             time.sleep(0.5)
 
     def kill(self) -> None:
@@ -236,13 +244,7 @@ def database_restarted(running: Any) -> str:
     scheduler would (counted), and every run in flight must succeed."""
     import airflow
 
-    ui = next(s for s in running.airflow_specs if s.container_ports)
-    password = running.emulator.client("ssm", running.region).get_parameter(
-        Name=ui.secret_sources["AIRFLOW_ADMIN_PASSWORD"], WithDecryption=True
-    )["Parameter"]["Value"]
-    base = f"http://127.0.0.1:{running.ui_port}"
-    admin = ui.environment["AIRFLOW_ADMIN_USERNAME"]
-    user = airflow.AirflowUser(running.line, base, admin, password)
+    user = admin_user(running)
     in_flight = {dag: user.trigger(dag) for dag in airflow.DAGS}
     stopped = time.monotonic()
     for server in running.servers:
@@ -264,30 +266,139 @@ def database_restarted(running: Any) -> str:
                 process.start()
         pending = {name: probe for name, probe in pending.items() if probe() is not None}
         if time.monotonic() > deadline:
-            raise FaultError(f"{running.label}: not healthy {RECOVERY_TIMEOUT_S} s after the database came back: {sorted(pending)}")
+            raise FaultError(
+                f"{running.label}: not healthy {RECOVERY_TIMEOUT_S} s after the database came back: {sorted(pending)}"
+            )
         time.sleep(2)
     recovered = time.monotonic() - back
-    user = airflow.AirflowUser(running.line, base, admin, password)  # the session may predate the outage
-    states: dict[str, str] = {}
-    while time.monotonic() < deadline:
-        states = {dag: next((r["state"] for r in user.runs(dag) if r["dag_run_id"] == run_id), "lost") for dag, run_id in in_flight.items()}
-        if all(state in ("success", "failed", "lost") for state in states.values()):
-            break
-        time.sleep(3)
+    user = admin_user(running)  # the session may predate the outage
+    states = run_states(user, in_flight, deadline)
     succeeded = sum(state == "success" for state in states.values())
     if succeeded != len(in_flight):
         raise FaultError(f"{running.label}: runs in flight during the outage: {states}")
     restarted = ", ".join(f"{name} x{n}" for name, n in restarts.items()) or "none"
     return (
-        f"fault: {running.label.removeprefix('runtime: ')}: database-restarted: ok (outage {outage:.0f} s, healthy again "
-        f"{recovered:.0f} s after, {succeeded}/{len(in_flight)} DAG runs in flight succeeded, 0 lost; "
+        f"fault: {running.label.removeprefix('runtime: ')}: database-restarted: ok (outage {outage:.0f} s, "
+        f"healthy again {recovered:.0f} s after, {succeeded}/{len(in_flight)} DAG runs in flight succeeded, 0 lost; "
         f"processes restarted as ECS would: {restarted})"
+    )
+
+
+def run_states(user: Any, in_flight: dict[str, str], deadline: float) -> dict[str, str]:
+    """Each triggered run's state once every one has finished (or `lost`: gone from the list), or at the deadline."""
+    states: dict[str, str] = {}
+    while time.monotonic() < deadline:
+        runs = {dag: {r["dag_run_id"]: r["state"] for r in user.runs(dag)} for dag in in_flight}
+        states = {dag: runs[dag].get(run_id, "lost") for dag, run_id in in_flight.items()}
+        if all(state in ("success", "failed", "lost") for state in states.values()):
+            break
+        time.sleep(3)
+    return states
+
+
+def admin_user(running: Any) -> Any:
+    """The admin, logged in with the password from SSM."""
+    import airflow
+
+    ui = next(s for s in running.airflow_specs if s.container_ports)
+    password = running.emulator.client("ssm", running.region).get_parameter(
+        Name=ui.secret_sources["AIRFLOW_ADMIN_PASSWORD"], WithDecryption=True
+    )["Parameter"]["Value"]
+    return airflow.AirflowUser(
+        running.line, f"http://127.0.0.1:{running.ui_port}", ui.environment["AIRFLOW_ADMIN_USERNAME"], password
+    )
+
+
+def notification_tap(emulator: Any, region: str) -> str:
+    """An SQS queue subscribed to every SNS topic: what subscribers would receive, to count per incident."""
+    sqs, sns = emulator.client("sqs", region), emulator.client("sns", region)
+    url = sqs.create_queue(QueueName=f"fault-tap-{uuid.uuid4().hex[:6]}")["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    for topic in sns.list_topics()["Topics"]:
+        sns.subscribe(TopicArn=topic["TopicArn"], Protocol="sqs", Endpoint=arn)
+    return url
+
+
+def notifications_per_incident(emulator: Any, region: str, url: str) -> dict[str, int]:
+    sqs, counts = emulator.client("sqs", region), {}
+    while messages := sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", []):
+        for message in messages:
+            incident = json.loads(message["Body"])["MessageAttributes"]["incidentId"]["Value"]
+            counts[incident] = counts.get(incident, 0) + 1
+            sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+    return counts
+
+
+def scheduler_interrupted(running: Any) -> str:
+    """Where the scheduler runs on FARGATE_SPOT: with new incidents and the five DAGs triggered, the
+    scheduler's process group gets SIGTERM once a task instance runs (SIGKILL STOP_TIMEOUT_S later,
+    as ECS stops a task), then a replacement starts as ECS's service would. Every run must succeed,
+    each new incident be notified exactly once, and nothing of the old task be left running."""
+    import airflow
+
+    environment = running.label.removeprefix("runtime: ")
+    ecs = running.emulator.client("ecs", running.region)
+    scheduler = next(s for s in running.airflow_specs if s.service.endswith("scheduler"))
+    service = ecs.describe_services(cluster=stage.AIRFLOW_CLUSTER, services=[scheduler.service])["services"][0]
+    providers = {p["capacityProvider"] for p in service.get("capacityProviderStrategy", [])}
+    if "FARGATE_SPOT" not in providers:
+        where = sorted(providers) or "FARGATE"
+        return f"fault: {environment}: scheduler-interrupted: not applicable (scheduler on {where})"
+    user = admin_user(running)
+    table = scheduler.environment["DYNAMODB_TABLE"]
+    prefix = f"spot-{uuid.uuid4().hex[:6]}"
+    seeded = stage.seed_incidents(running.emulator, running.region, table, prefix=prefix)
+    tap = notification_tap(running.emulator, running.region)
+    in_flight = {dag: user.trigger(dag) for dag in airflow.DAGS}
+    deadline = time.monotonic() + RECOVERY_TIMEOUT_S
+    while not any(
+        ti["state"] == "running" for dag, run_id in in_flight.items() for ti in user.task_instances(dag, run_id)
+    ):
+        if time.monotonic() > deadline:
+            raise FaultError(f"{running.label}: no task instance ever ran to interrupt")
+        time.sleep(0.5)
+    process = running.processes[scheduler.service]
+    old_group = process.pid
+    interrupted = time.monotonic()
+    process.stop(timeout=STOP_TIMEOUT_S)
+    stop_s = time.monotonic() - interrupted
+    try:
+        os.killpg(old_group, 0)
+        raise FaultError(f"{running.label}: processes of the interrupted scheduler (group {old_group}) still run")
+    except ProcessLookupError:
+        pass
+    process.start()  # the replacement task, as ECS's service starts it
+    states = run_states(user, in_flight, deadline)
+    retried = sum(
+        max((ti.get("try_number") or 1) - 1, 0)
+        for dag, run_id in in_flight.items()
+        for ti in user.task_instances(dag, run_id)
+    )
+    time.sleep(5)  # SNS to SQS delivery in the emulator
+    notified = {
+        k: v
+        for k, v in notifications_per_incident(running.emulator, running.region, tap).items()
+        if k.startswith(prefix)
+    }
+    problems = []
+    if any(state != "success" for state in states.values()):
+        problems.append(f"runs: {states}")
+    if len(notified) != seeded or any(n != 1 for n in notified.values()):
+        problems.append(f"notifications per new incident {notified} (want each of {seeded} exactly once)")
+    if problems:
+        raise FaultError(f"{running.label}: scheduler-interrupted: " + "; ".join(problems))
+    return (
+        f"fault: {environment}: scheduler-interrupted: ok ({len(in_flight)}/{len(in_flight)} runs in flight "
+        f"succeeded, {seeded} new incidents notified once each, old task stopped in {stop_s:.0f} s with none of "
+        "its processes left, "
+        f"{retried} task tries repeated by the replacement)"
     )
 
 
 def while_running(names: list[str]) -> tuple[Callable[[Any], str], ...]:
     """The faults among `names` that the runtime stage runs while its services run."""
-    return tuple({"database-restarted": database_restarted}[name] for name in names if name in RUNNING_FAULTS)
+    faults = {"database-restarted": database_restarted, "scheduler-interrupted": scheduler_interrupted}
+    return tuple(faults[name] for name in names if name in RUNNING_FAULTS)
 
 
 def run_faults(environment: str, emulator: Any, region: str, names: list[str], work: Path, calls: Path) -> list[str]:

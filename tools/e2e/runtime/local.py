@@ -23,6 +23,7 @@ import time
 import uuid
 from pathlib import Path
 from types import FrameType
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -46,12 +47,12 @@ UI_HOST_VARIABLE = {"2.8": "AIRFLOW__WEBSERVER__WEB_SERVER_HOST", "3.3": "AIRFLO
 WORKER_READY = " ready."
 
 
-class Interrupted(Exception):
+class SignalledError(Exception):
     """SIGINT or SIGTERM: stop everything started, by PID."""
 
 
 def _interrupt(signum: int, _frame: FrameType | None) -> None:
-    raise Interrupted(signal.Signals(signum).name)
+    raise SignalledError(signal.Signals(signum).name)
 
 
 def ui_port_free() -> str | None:
@@ -85,6 +86,38 @@ def apply_progress(directory: Path, label: str, stop: threading.Event, every: fl
         print(f"{label}: {time.monotonic() - started:.0f} s, terraform: {step}", flush=True)
 
 
+def video_worker(emulator: Any, specs: list, substitutions: list, calls: Path, runtime: Path) -> Process:
+    """The video worker task: its exact command under its task role, against the stand-in app."""
+    envs = stage.video_envs(emulator, specs, substitutions, calls)
+    spec = next(s for s in specs if s.service == iam_evaluation.VIDEO_WORKER_SERVICE)
+    return Process(
+        spec.service,
+        [*spec.entry_point, *spec.command],
+        video_contract._process_env(envs[spec.service]),
+        video_contract.APP,
+        runtime / "logs" / f"{spec.service}.log",
+    )
+
+
+def print_ready(
+    label: str, line: str, kept: up.KeptUp, airflow_specs: list, healthy_s: float, since_start: float, runtime: Path
+) -> None:
+    """Where the UI is, who logs in, how to read the password (README: from SSM), what else to do."""
+    user = airflow_specs[0].environment.get("AIRFLOW_ADMIN_USERNAME", "admin")
+    password_name = next(s for s in airflow_specs if s.container_ports).secret_sources["AIRFLOW_ADMIN_PASSWORD"]
+    print(
+        f"{label}: {len(airflow_specs) + 1} services healthy in {healthy_s:.0f} s "
+        f"({since_start:.0f} s since make local started)\n"
+        f"  Airflow {line} UI: http://127.0.0.1:{UI_PORT}  user {user}, password:\n"
+        f"    AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing aws --endpoint-url {kept.url} "
+        f"--region {kept.region} ssm get-parameter --with-decryption --name {password_name} "
+        "--query Parameter.Value --output text\n"
+        f"  sample incidents: make local-incidents    a test video job: make local-job\n"
+        f"  logs: {runtime / 'logs'}    Ctrl-C stops every process started here",
+        flush=True,
+    )
+
+
 def bring_up(environment: str, work: Path) -> int:
     """Apply, start every service, wait for health, then keep them up until interrupted."""
     if problem := ui_port_free():
@@ -112,20 +145,12 @@ def bring_up(environment: str, work: Path) -> int:
         print(f"{label}: PostgreSQL 15 {', '.join(f'pid {s.process.pid}' for s in servers)}", flush=True)
         airflow_specs = taskdef.container_specs(emulator, region, stage.AIRFLOW_CLUSTER)
         video_specs = taskdef.container_specs(emulator, region, stage.VIDEO_CLUSTER)
-        running, probes, _envs, ui_port, _subs = stage.airflow_processes(
+        running, probes, _envs, _ui_port, _subs = stage.airflow_processes(
             emulator, emulator.url, airflow_specs, line, runtime, db_substitutions, calls, ui_port=UI_PORT
         )
         for process in running.values():
             process.env[UI_HOST_VARIABLE[line]] = "127.0.0.1"
-        envs = stage.video_envs(emulator, video_specs, db_substitutions, calls)
-        worker_spec = next(s for s in video_specs if s.service == iam_evaluation.VIDEO_WORKER_SERVICE)
-        worker = Process(
-            worker_spec.service,
-            [*worker_spec.entry_point, *worker_spec.command],
-            video_contract._process_env(envs[worker_spec.service]),
-            video_contract.APP,
-            runtime / "logs" / f"{worker_spec.service}.log",
-        )
+        worker = video_worker(emulator, video_specs, db_substitutions, calls, runtime)
         running[worker.name] = worker
         probes[f"{worker.name} consuming"] = worker_probe(worker)
         for process in running.values():
@@ -135,19 +160,7 @@ def bring_up(environment: str, work: Path) -> int:
             json.dumps({"environment": environment, "url": kept.url, "region": region, "line": line}, indent=2)
         )
         ready = processes.wait_ready(probes, running, stage.READY_TIMEOUT_S, label)
-        user = airflow_specs[0].environment.get("AIRFLOW_ADMIN_USERNAME", "admin")
-        password_name = next(s for s in airflow_specs if s.container_ports).secret_sources["AIRFLOW_ADMIN_PASSWORD"]
-        print(
-            f"{label}: {len(running)} services healthy in {max(ready.values()):.0f} s "
-            f"({time.monotonic() - started:.0f} s since make local started)\n"
-            f"  Airflow {line} UI: http://127.0.0.1:{ui_port}  user {user}, password:\n"
-            f"    AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing aws --endpoint-url {kept.url} "
-            f"--region {region} ssm get-parameter --with-decryption --name {password_name} "
-            "--query Parameter.Value --output text\n"
-            f"  sample incidents: make local-incidents    a test video job: make local-job\n"
-            f"  logs: {runtime / 'logs'}    Ctrl-C stops every process started here",
-            flush=True,
-        )
+        print_ready(label, line, kept, airflow_specs, max(ready.values()), time.monotonic() - started, runtime)
         while True:
             for process in running.values():
                 if (code := process.exited()) is not None:
@@ -232,7 +245,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "up":
             return bring_up(args.environment, work)
         add_incidents(work) if args.command == "incidents" else send_job(work)
-    except Interrupted as why:
+    except SignalledError as why:
         print(f"local: {why}: stopped", file=sys.stderr)
         return 130
     except (*stage.STAGE_ERRORS, run.E2EError) as error:
