@@ -129,7 +129,7 @@ class VideoFault:
             "SQS_VISIBILITY_TIMEOUT": str(VISIBILITY_S),
             "E2E_JOB_SECONDS": str(JOB_S),
         }
-        self.web_env = video_contract._process_env(envs[iam_evaluation.VIDEO_WEB_SERVICE])
+        self.web_env = envs[iam_evaluation.VIDEO_WEB_SERVICE]
         self.sqs = emulator.client("sqs", self.region)
         self.queue_url = self.worker_env["SQS_QUEUE_URL"]
         self.workers: list[Worker] = []
@@ -149,19 +149,7 @@ class VideoFault:
         return worker
 
     def send_job(self) -> str:
-        name = f"fault-{uuid.uuid4().hex[:8]}.mp4"
-        producer = subprocess.run(
-            [sys.executable, "-m", "app.producer", name],
-            cwd=video_contract.APP,
-            env=self.web_env,
-            capture_output=True,
-            text=True,
-            check=False,
-            timeout=60,
-        )
-        if producer.returncode != 0:
-            raise FaultError(f"the producer (web task role) failed:\n{producer.stderr[-2000:]}")
-        return producer.stdout.strip().splitlines()[-1]
+        return video_contract.produce(f"fault-{uuid.uuid4().hex[:8]}.mp4", self.web_env)
 
     def counts(self, queue_url: str) -> tuple[int, int]:
         attributes = self.sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["All"])["Attributes"]
@@ -284,6 +272,24 @@ def database_restarted(running: Any) -> str:
     )
 
 
+def alive_in_group(group: int, wait_s: float = 5) -> list[int]:
+    """The processes of a process group that still run after `wait_s` (zombies, which init has yet
+    to reap, run nothing and do not count)."""
+    deadline = time.monotonic() + wait_s
+    while True:
+        alive = []
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                fields = stat.read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[2]) == group and fields[0] != "Z":
+                alive.append(int(stat.parent.name))
+        if not alive or time.monotonic() > deadline:
+            return alive
+        time.sleep(0.5)
+
+
 def run_states(user: Any, in_flight: dict[str, str], deadline: float) -> dict[str, str]:
     """Each triggered run's state once every one has finished (or `lost`: gone from the list), or at the deadline."""
     states: dict[str, str] = {}
@@ -362,11 +368,8 @@ def scheduler_interrupted(running: Any) -> str:
     interrupted = time.monotonic()
     process.stop(timeout=STOP_TIMEOUT_S)
     stop_s = time.monotonic() - interrupted
-    try:
-        os.killpg(old_group, 0)
-        raise FaultError(f"{running.label}: processes of the interrupted scheduler (group {old_group}) still run")
-    except ProcessLookupError:
-        pass
+    if left := alive_in_group(old_group):
+        raise FaultError(f"{running.label}: processes of the interrupted scheduler still run: {left}")
     process.start()  # the replacement task, as ECS's service starts it
     states = run_states(user, in_flight, deadline)
     retried = sum(

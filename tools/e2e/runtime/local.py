@@ -196,26 +196,13 @@ def add_incidents(work: Path) -> None:
 
 def send_job(work: Path, timeout: float = 120) -> None:
     """Upload and enqueue as the web task role (the stand-in producer); wait for the worker's processed/."""
-    import subprocess
-
     from botocore.exceptions import ClientError
 
     state, emulator = attached(work)
     specs = taskdef.container_specs(emulator, state["region"], stage.VIDEO_CLUSTER)
     envs = stage.video_envs(emulator, specs, [], work / state["environment"] / "runtime" / "aws-calls.jsonl")
     web = envs[iam_evaluation.VIDEO_WEB_SERVICE]
-    name = f"local-{uuid.uuid4().hex[:8]}.mp4"
-    producer = subprocess.run(
-        [sys.executable, "-m", "app.producer", name],
-        cwd=video_contract.APP,
-        env=video_contract._process_env(web),
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if producer.returncode != 0:
-        raise ServiceError(f"the producer (web task role) failed:\n{producer.stderr[-2000:]}")
-    upload = producer.stdout.strip().splitlines()[-1]
+    upload = video_contract.produce(f"local-{uuid.uuid4().hex[:8]}.mp4", web)
     key = video_contract.processed_key(upload)
     s3 = emulator.client("s3", state["region"])
     deadline = time.monotonic() + timeout

@@ -3,7 +3,12 @@ finished from Celery's log, and whether the DLQ alarm's condition holds."""
 
 from __future__ import annotations
 
+import contextlib
+import os
+import signal
+import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -43,3 +48,20 @@ def test_an_alarm_comparison_not_evaluated_here_is_an_error_not_a_pass() -> None
     alarm = {**DLQ_ALARM, "ComparisonOperator": "LessThanLowerOrGreaterThanUpperThreshold"}
     with pytest.raises(faults.FaultError, match="LessThanLowerOrGreaterThanUpperThreshold"):
         faults.alarm_breached(alarm, 1)
+
+
+def test_a_stopped_task_counts_as_gone_only_when_no_process_of_its_group_runs() -> None:
+    leader = subprocess.Popen(["sh", "-c", "sleep 60 & sleep 60 & wait"], start_new_session=True)
+    try:
+        time.sleep(0.5)
+        assert len(faults.alive_in_group(leader.pid, wait_s=0)) == 3  # the shell and its two children
+
+        leader.kill()  # the leader alone: its children run on
+        leader.wait()
+        assert len(faults.alive_in_group(leader.pid, wait_s=0)) == 2
+
+        os.killpg(leader.pid, signal.SIGKILL)
+        assert faults.alive_in_group(leader.pid) == []
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(leader.pid, signal.SIGKILL)
