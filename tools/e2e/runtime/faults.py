@@ -34,6 +34,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import iam_evaluation
+import processes
 import stage
 import taskdef
 import video_contract
@@ -272,24 +273,6 @@ def database_restarted(running: Any) -> str:
     )
 
 
-def alive_in_group(group: int, wait_s: float = 5) -> list[int]:
-    """The processes of a process group that still run after `wait_s` (zombies, which init has yet
-    to reap, run nothing and do not count)."""
-    deadline = time.monotonic() + wait_s
-    while True:
-        alive = []
-        for stat in Path("/proc").glob("[0-9]*/stat"):
-            try:
-                fields = stat.read_text().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            if int(fields[2]) == group and fields[0] != "Z":
-                alive.append(int(stat.parent.name))
-        if not alive or time.monotonic() > deadline:
-            return alive
-        time.sleep(0.5)
-
-
 def run_states(user: Any, in_flight: dict[str, str], deadline: float) -> dict[str, str]:
     """Each triggered run's state once every one has finished (or `lost`: gone from the list), or at the deadline."""
     states: dict[str, str] = {}
@@ -368,7 +351,7 @@ def scheduler_interrupted(running: Any) -> str:
     interrupted = time.monotonic()
     process.stop(timeout=STOP_TIMEOUT_S)
     stop_s = time.monotonic() - interrupted
-    if left := alive_in_group(old_group):
+    if left := processes.alive_in_session(old_group):
         raise FaultError(f"{running.label}: processes of the interrupted scheduler still run: {left}")
     process.start()  # the replacement task, as ECS's service starts it
     states = run_states(user, in_flight, deadline)

@@ -6,7 +6,6 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -15,6 +14,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "runtime"))
 import faults
+import processes
 
 TASK = "4f1c2b7e-0d3a-4c55-9a51-0f7f3b8e2a11"
 #: Celery 5.7's worker log lines at --loglevel info, as the worker task definition runs it.
@@ -50,18 +50,21 @@ def test_an_alarm_comparison_not_evaluated_here_is_an_error_not_a_pass() -> None
         faults.alarm_breached(alarm, 1)
 
 
-def test_a_stopped_task_counts_as_gone_only_when_no_process_of_its_group_runs() -> None:
-    leader = subprocess.Popen(["sh", "-c", "sleep 60 & sleep 60 & wait"], start_new_session=True)
+def test_a_stopped_task_leaves_no_process_of_its_session_even_in_another_group(tmp_path: Path) -> None:
+    # As Airflow's task runners do: a child that moves to a process group of its own.
+    script = "import os, time; os.setpgid(0, 0); time.sleep(60)"
+    task = processes.Process(
+        "task", ["sh", "-c", f"{sys.executable} -c '{script}' & sleep 60"], dict(os.environ), tmp_path, tmp_path / "log"
+    )
+    task.start()
     try:
-        time.sleep(0.5)
-        assert len(faults.alive_in_group(leader.pid, wait_s=0)) == 3  # the shell and its two children
+        time.sleep(1)
+        assert len(processes.alive_in_session(task.pid, wait_s=0)) == 3  # sh, the moved child, sleep
 
-        leader.kill()  # the leader alone: its children run on
-        leader.wait()
-        assert len(faults.alive_in_group(leader.pid, wait_s=0)) == 2
+        task.stop(timeout=5)
 
-        os.killpg(leader.pid, signal.SIGKILL)
-        assert faults.alive_in_group(leader.pid) == []
+        assert processes.alive_in_session(task.pid) == []
     finally:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(leader.pid, signal.SIGKILL)
+        for pid in processes.alive_in_session(task.pid, wait_s=0):
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
