@@ -6,7 +6,7 @@ E2E_PYTHON ?= python3
 E2E_VENV := .venv-e2e
 E2E_STAMP := $(E2E_VENV)/.installed-from-e2e-txt
 E2E_WORK ?= .e2e
-# Faults after the runtime stage (docs/e2e.md, "Faults"), opt-in: E2E_FAULTS=worker-killed.
+# Faults after the runtime stage (docs/e2e.md, "Faults"), opt-in: E2E_FAULTS=worker-killed,database-restarted,scheduler-interrupted.
 E2E_FAULTS ?=
 
 $(E2E_STAMP): requirements/e2e.txt
