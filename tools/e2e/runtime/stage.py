@@ -52,6 +52,12 @@ class StageResult:
     #: `fault: <env>: <fault>: ok (...)` of each fault run while the services ran (faults.py).
     faults: list[str] = field(default_factory=list)
 
+    def summary(self) -> str:
+        return (
+            f"runtime: {self.environment}: {self.services_healthy} services healthy, "
+            f"{self.dags_succeeded}/{len(airflow.DAGS)} DAGs succeeded, {self.evaluation.summary()}"
+        )
+
 
 @dataclass
 class Running:
@@ -66,12 +72,6 @@ class Running:
     probes: dict[str, processes.Probe]
     ui_port: int
     airflow_specs: list[ContainerSpec]
-
-    def summary(self) -> str:
-        return (
-            f"runtime: {self.environment}: {self.services_healthy} services healthy, "
-            f"{self.dags_succeeded}/{len(airflow.DAGS)} DAGs succeeded, {self.evaluation.summary()}"
-        )
 
 
 def database_substitutions(clients: Any, emulator_url: str, region: str, work: Path) -> tuple[list[Substitution], list]:
