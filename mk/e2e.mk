@@ -6,6 +6,8 @@ E2E_PYTHON ?= python3
 E2E_VENV := .venv-e2e
 E2E_STAMP := $(E2E_VENV)/.installed-from-e2e-txt
 E2E_WORK ?= .e2e
+# Faults after the runtime stage (docs/e2e.md, "Faults"), opt-in: E2E_FAULTS=worker-killed,database-restarted,scheduler-interrupted.
+E2E_FAULTS ?=
 
 $(E2E_STAMP): requirements/e2e.txt
 	@test -x $(E2E_VENV)/bin/python || $(E2E_PYTHON) -m venv $(E2E_VENV)
@@ -15,7 +17,7 @@ $(E2E_STAMP): requirements/e2e.txt
 .PHONY: e2e e2e-test
 # py-venv: the runtime stage runs the Airflow containers on the DAG tests' venvs (mk/python.mk).
 e2e: install $(E2E_STAMP) py-venv ## Opt-in: apply, re-plan clean, run every service (runtime stage) and destroy E2E_ENV (default every environment) against moto
-	eval "$$(bash tools/terraform/tools.sh)" && $(E2E_VENV)/bin/python tools/e2e/run.py --work $(E2E_WORK) $(E2E_ENV)
+	eval "$$(bash tools/terraform/tools.sh)" && $(E2E_VENV)/bin/python tools/e2e/run.py --work $(E2E_WORK) --faults "$(E2E_FAULTS)" $(E2E_ENV)
 
 e2e-test: install $(E2E_STAMP) ## The moto gaps e2e works around, each shown on unpatched moto; the runtime stage's AWS-call mapping and IAM evaluation (tools/e2e/tests)
 	$(E2E_VENV)/bin/pytest -q tools/e2e/tests

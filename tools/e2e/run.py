@@ -30,6 +30,7 @@ import inventory
 import password_checks
 
 sys.path.insert(0, str(Path(__file__).resolve().parent / "runtime"))
+import faults
 import stage  # tools/e2e/runtime/ is not a package: on the path above
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -368,19 +369,33 @@ class Deployed:
     timing: Timing
 
 
-def run_environment(environment: str, work: Path, emulator: Emulator, through_cdktf: bool) -> Timing:
+def run_environment(
+    environment: str, work: Path, emulator: Emulator, through_cdktf: bool, fault_names: tuple[str, ...] = ()
+) -> Timing:
     deployed = deploy(environment, work, emulator, through_cdktf)
     # The runtime stage (docs/e2e.md): every service started from its applied task definition.
-    result = stage.run_stage(environment, deployed.config, emulator, work / environment / "runtime")
+    result = stage.run_stage(
+        environment, deployed.config, emulator, work / environment / "runtime", faults.while_running(list(fault_names))
+    )
     print(result.summary(), flush=True)
-    deployed.timing.runtime = result.summary()
+    deployed.timing.runtime = "\n".join([result.summary(), *result.faults])
     deployed.timing.extra["runtime stage"] = result.seconds["total"]
+    # Faults (issue 23, tools/e2e/runtime/faults.py): opt-in with E2E_FAULTS; a failed fault raises.
+    if fault_names:
+        fault_started = time.monotonic()
+        fault_dir = work / environment / "faults"
+        lines = faults.run_faults(
+            environment, emulator, deployed.region, list(fault_names), fault_dir, fault_dir / "aws-calls.jsonl"
+        )
+        deployed.timing.runtime += "".join(f"\n{line}" for line in lines)
+        deployed.timing.extra["faults"] = time.monotonic() - fault_started
     teardown(deployed, through_cdktf)
     return deployed.timing
 
 
-def deploy(environment: str, work: Path, emulator: Emulator, through_cdktf: bool) -> Deployed:
-    """Synthesize, apply, plan again (must be empty) and issue 18's checks."""
+def deploy(environment: str, work: Path, emulator: Emulator, through_cdktf: bool, checks: bool = True) -> Deployed:
+    """Synthesize, apply, plan again (must be empty) and issue 18's checks (`checks`: `make local`
+    skips the plan and the checks, minutes that prove nothing to a person who wants it running)."""
     timing = Timing()
     base = work / environment
     out = base / "cdktf.out"
@@ -396,6 +411,8 @@ def deploy(environment: str, work: Path, emulator: Emulator, through_cdktf: bool
     timing.apply = apply_all(runner, through_cdktf)
     timing.resources = sum(runner.resources(stack) for stack in STACKS)
     print(f"e2e: {environment}: applied {timing.resources} resources in {timing.apply:.0f} s")
+    if not checks:
+        return Deployed(environment, config, region, out, emulator, runner, baseline, timing)
     timing.plan = plan_all(runner)
     print(f"e2e: {environment}: second plan empty for every stack ({timing.plan:.0f} s)")
     timing.extra["issue 18 checks"] = check_passwords(runner, environment, config, out, emulator)
@@ -545,12 +562,12 @@ def final_snapshots(out: Path) -> dict[str, set[str]]:
     return {"rds snapshot": names} if names else {}
 
 
-def run_isolated(environment: str, work: Path) -> Timing:
+def run_isolated(environment: str, work: Path, fault_names: tuple[str, ...] = ()) -> Timing:
     """One environment against its own emulator, so environments can run side by side."""
     (work / environment).mkdir(parents=True)
     emulator = Emulator(work / environment / "moto.log")
     try:
-        return run_environment(environment, work, emulator, environment == CDKTF_ENVIRONMENT)
+        return run_environment(environment, work, emulator, environment == CDKTF_ENVIRONMENT, fault_names)
     finally:
         emulator.stop()
 
@@ -561,7 +578,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--work", type=Path, default=ROOT / ".e2e")
     # Mostly waiting on the provider's pollers, so environments overlap well even on 2 cores.
     parser.add_argument("--jobs", type=int, default=3, help="environments at once (default 3)")
+    parser.add_argument(
+        "--faults", default="", help=f"comma-separated faults after the runtime stage ({', '.join(faults.FAULTS)})"
+    )
     args = parser.parse_args(argv)
+    fault_names = tuple(filter(None, args.faults.split(",")))
+    if unknown := set(fault_names) - set(faults.FAULTS):
+        parser.error(f"--faults: unknown {', '.join(sorted(unknown))}; allowed: {', '.join(faults.FAULTS)}")
     work: Path = args.work.resolve()
     if work.exists():
         subprocess.run(["rm", "-rf", str(work)], check=True)
@@ -570,7 +593,7 @@ def main(argv: list[str] | None = None) -> int:
     results: dict[str, Timing] = {}
     failures: dict[str, str] = {}
     with ThreadPoolExecutor(max_workers=args.jobs) as pool:
-        futures = {pool.submit(run_isolated, env, work): env for env in args.environments}
+        futures = {pool.submit(run_isolated, env, work, fault_names): env for env in args.environments}
         for future in as_completed(futures):
             environment = futures[future]
             try:

@@ -142,9 +142,16 @@ class Postgres:
         with (data / "postgresql.conf").open("a") as conf:
             conf.writelines(f"{k} = {v}\n" for k, v in settings.items())
         _own(self.directory)
-        with self.log.open("w") as log:
+        self.launch()
+
+    def launch(self) -> None:
+        """The server on the cluster start() made (faults.py starts it again after a stop)."""
+        with self.log.open("a") as log:
             self.process = subprocess.Popen(
-                [*_as_owner(), bin_dir / "postgres", "-D", str(data)], stdout=log, stderr=subprocess.STDOUT, env=_env()
+                [*_as_owner(), binaries() / "postgres", "-D", str(self.directory / "data")],
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                env=_env(),
             )
         self._wait()
 

@@ -73,6 +73,30 @@ class Process:
         # The group may outlive its leader (a task process); make sure nothing of it is left.
         with contextlib.suppress(ProcessLookupError):
             os.killpg(self.popen.pid, signal.SIGKILL)
+        # Airflow's task runners move to process groups of their own (process_utils.set_new_process_group)
+        # but stay in the session: a stopped container leaves none of them (issue 23, faults.py found them).
+        for pid in alive_in_session(self.popen.pid, wait_s=0):
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+
+
+def alive_in_session(session: int, wait_s: float = 5) -> list[int]:
+    """The processes of a session (a Process's, whose id is its leader's) still running after `wait_s`;
+    zombies, which init has yet to reap, run nothing and do not count."""
+    deadline = time.monotonic() + wait_s
+    while True:
+        alive = []
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                # pid (comm) state ppid pgrp session ...: comm may hold spaces and parentheses.
+                fields = stat.read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[3]) == session and fields[0] != "Z":
+                alive.append(int(stat.parent.name))
+        if not alive or time.monotonic() > deadline:
+            return alive
+        time.sleep(0.5)
 
 
 def stop_all(processes: list[Process]) -> None:

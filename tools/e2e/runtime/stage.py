@@ -49,12 +49,29 @@ class StageResult:
     evaluation: Any = None
     seconds: dict[str, float] = field(default_factory=dict)
     substitutions: list[str] = field(default_factory=list)
+    #: `fault: <env>: <fault>: ok (...)` of each fault run while the services ran (faults.py).
+    faults: list[str] = field(default_factory=list)
 
     def summary(self) -> str:
         return (
             f"runtime: {self.environment}: {self.services_healthy} services healthy, "
             f"{self.dags_succeeded}/{len(airflow.DAGS)} DAGs succeeded, {self.evaluation.summary()}"
         )
+
+
+@dataclass
+class Running:
+    """The services while they run, for a fault to act on (faults.py)."""
+
+    emulator: Any
+    region: str
+    line: str
+    label: str
+    servers: list
+    processes: dict[str, Process]
+    probes: dict[str, processes.Probe]
+    ui_port: int
+    airflow_specs: list[ContainerSpec]
 
 
 def database_substitutions(clients: Any, emulator_url: str, region: str, work: Path) -> tuple[list[Substitution], list]:
@@ -98,8 +115,10 @@ def execution_api_substitution(clients: Any, region: str, spec: ContainerSpec, p
     return [Substitution(host, f"127.0.0.1:{port}", "Cloud Map name of the Execution API -> loopback; hides DNS")]
 
 
-def seed_incidents(clients: Any, region: str, table: str) -> int:
-    """What a producer writes (docs/CONTRACTS.md): incidents waiting for classification."""
+def seed_incidents(clients: Any, region: str, table: str, prefix: str = "e2e") -> int:
+    """What a producer writes (docs/CONTRACTS.md): incidents waiting for classification.
+
+    `prefix` starts each incidentId (local.py adds new ones each time with its own)."""
     from datetime import UTC, datetime, timedelta
 
     dynamodb = clients.client("dynamodb", region)
@@ -110,7 +129,7 @@ def seed_incidents(clients: Any, region: str, table: str) -> int:
         dynamodb.put_item(
             TableName=table,
             Item={
-                "incidentId": {"S": f"e2e-{number:04d}"},
+                "incidentId": {"S": f"{prefix}-{number:04d}"},
                 "description": {"S": description},
                 "location": {"S": "Pabellón A"},
                 "status": {"S": "pending"},
@@ -154,12 +173,15 @@ def airflow_processes(
     work: Path,
     base_substitutions: list[Substitution],
     calls_file: Path,
+    ui_port: int | None = None,
 ) -> tuple[dict[str, Process], dict[str, processes.Probe], dict[str, dict[str, str]], int, list[Substitution]]:
-    """One process per Airflow container, and the probes ECS and the load balancer would run."""
+    """One process per Airflow container, and the probes ECS and the load balancer would run.
+
+    `ui_port`: where the UI listens (local.py: 8080, as people expect); a free port by default."""
     sts = clients.client("sts", specs[0].region)
     ports = airflow.LINES[line]
     ui = next(s for s in specs if s.container_ports)
-    ui_port = free_port()
+    ui_port = ui_port or free_port()
     standin = work / "base-entrypoint"
     standin.write_text(airflow.BASE_ENTRYPOINT_STANDIN)
     standin.chmod(0o755)
@@ -273,8 +295,13 @@ def matches(status: int, matcher: str) -> bool:
     return False
 
 
-def run_stage(environment: str, config: dict, emulator: Any, work: Path) -> StageResult:
-    """Start, check, use and stop every service of the applied environment; raise on any failure."""
+def run_stage(
+    environment: str, config: dict, emulator: Any, work: Path, while_running: tuple[Any, ...] = ()
+) -> StageResult:
+    """Start, check, use and stop every service of the applied environment; raise on any failure.
+
+    `while_running`: faults (faults.py) called with the Running services after they were used;
+    each returns its `fault: ...` line or raises."""
     started = time.monotonic()
     region = config["region"]
     line = config["airflow"]["line"]
@@ -309,6 +336,8 @@ def run_stage(environment: str, config: dict, emulator: Any, work: Path) -> Stag
 
         use_airflow(emulator, region, line, airflow_specs, envs, ui_port, seeded, result, label)
         result.services_healthy += run_video(emulator, video_specs, db_substitutions, calls_file, work)
+        running_now = Running(emulator, region, line, label, servers, running, probes, ui_port, airflow_specs)
+        result.faults = [fault(running_now) for fault in while_running]
     finally:
         processes.stop_all(list(running.values()))
         for server in servers:
@@ -366,10 +395,10 @@ def use_airflow(
         raise ServiceError(f"{label}: " + "; ".join(problems))
 
 
-def run_video(
-    emulator: Any, specs: list[ContainerSpec], substitutions: list[Substitution], calls: Path, work: Path
-) -> int:
-    """The video contract (video_contract.py): the worker's exact command, a producer as the web role."""
+def video_envs(
+    emulator: Any, specs: list[ContainerSpec], substitutions: list[Substitution], calls: Path
+) -> dict[str, dict[str, str]]:
+    """The web and worker containers' process environments, each under its task role (recorded)."""
     sts = emulator.client("sts", specs[0].region)
     by_service = {s.service: s for s in specs}
     envs = {}
@@ -384,7 +413,15 @@ def run_video(
         )
         env["E2E_AWS_CALLS"] = str(calls)
         envs[name] = env
-    worker = by_service[iam_evaluation.VIDEO_WORKER_SERVICE]
+    return envs
+
+
+def run_video(
+    emulator: Any, specs: list[ContainerSpec], substitutions: list[Substitution], calls: Path, work: Path
+) -> int:
+    """The video contract (video_contract.py): the worker's exact command, a producer as the web role."""
+    envs = video_envs(emulator, specs, substitutions, calls)
+    worker = next(s for s in specs if s.service == iam_evaluation.VIDEO_WORKER_SERVICE)
     video_contract.run_video_contract(
         [*worker.entry_point, *worker.command],
         envs[iam_evaluation.VIDEO_WORKER_SERVICE],

@@ -46,7 +46,8 @@ class KeptUp:
         return cls(**json.loads(path.read_text()))
 
 
-def up(work: Path, environment: str) -> KeptUp:
+def up(work: Path, environment: str, checks: bool = True) -> KeptUp:
+    """Apply and keep the emulator up; `checks`: the second plan and issue 18's checks (run.deploy)."""
     directory = work / environment
     if directory.exists():
         down(work, environment)
@@ -54,7 +55,7 @@ def up(work: Path, environment: str) -> KeptUp:
     directory.mkdir(parents=True)
     emulator = run.Emulator(directory / "moto.log", detached=True)
     try:
-        deployed = run.deploy(environment, work, emulator, through_cdktf=False)
+        deployed = run.deploy(environment, work, emulator, through_cdktf=False, checks=checks)
     except BaseException:
         emulator.stop()
         raise

@@ -69,6 +69,24 @@ def _stop(worker: subprocess.Popen[bytes]) -> None:
             worker.wait()
 
 
+def produce(name: str, web_env: Mapping[str, str], timeout_seconds: float = 60) -> str:
+    """The stand-in producer under the web task role: uploads `name` and enqueues its job; the upload key.
+
+    (faults.py and local.py send their jobs through it too.)"""
+    producer = subprocess.run(
+        [sys.executable, "-m", "app.producer", name],
+        cwd=APP,
+        env=_process_env(web_env),
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=timeout_seconds,
+    )
+    if producer.returncode != 0:
+        raise VideoContractError(f"the producer (web task role) failed:\n{producer.stderr[-3000:]}")
+    return producer.stdout.strip().splitlines()[-1]
+
+
 def run_video_contract(
     worker_command: Sequence[str],
     worker_env: Mapping[str, str],
@@ -87,18 +105,7 @@ def run_video_contract(
             list(worker_command), cwd=APP, env=_process_env(worker_env), stdout=log, stderr=subprocess.STDOUT
         )
         try:
-            producer = subprocess.run(
-                [sys.executable, "-m", "app.producer", name],
-                cwd=APP,
-                env=_process_env(web_env),
-                capture_output=True,
-                text=True,
-                check=False,
-                timeout=timeout_seconds,
-            )
-            if producer.returncode != 0:
-                raise VideoContractError(f"the producer (web task role) failed:\n{producer.stderr[-3000:]}")
-            upload_key = producer.stdout.strip().splitlines()[-1]
+            upload_key = produce(name, web_env, timeout_seconds)
             result_key = processed_key(upload_key)
             s3 = boto3.session.Session().client(
                 "s3", region_name=worker_env["AWS_REGION"], endpoint_url=emulator_url, **ADMIN

@@ -5,6 +5,7 @@ task role (the default chain); late acknowledgement."""
 from __future__ import annotations
 
 import os
+import time
 
 import boto3
 from celery import Celery
@@ -28,6 +29,8 @@ celery_app.conf.update(
 
 @celery_app.task(name="process_video")
 def process_video(upload_key: str) -> str:
+    # faults.py's hook: how long a job takes, so a worker can be killed in the middle of one.
+    time.sleep(float(os.environ.get("E2E_JOB_SECONDS", "0")))
     s3 = boto3.client("s3", region_name=os.environ["AWS_REGION"])
     bucket = os.environ["AWS_S3_BUCKET"]
     original = s3.get_object(Bucket=bucket, Key=upload_key)["Body"].read()
