@@ -6,8 +6,8 @@ E2E_PYTHON ?= python3
 E2E_VENV := .venv-e2e
 E2E_STAMP := $(E2E_VENV)/.installed-from-e2e-txt
 E2E_WORK ?= .e2e
-# Faults after the runtime stage (docs/e2e.md, "Faults"), opt-in: E2E_FAULTS=worker-killed,database-restarted,scheduler-interrupted.
-E2E_FAULTS ?=
+# Faults during and after the runtime stage (docs/e2e.md, "Faults"), each where it applies; E2E_FAULTS= skips them.
+E2E_FAULTS ?= worker-killed,database-restarted,scheduler-interrupted
 
 $(E2E_STAMP): requirements/e2e.txt
 	@test -x $(E2E_VENV)/bin/python || $(E2E_PYTHON) -m venv $(E2E_VENV)

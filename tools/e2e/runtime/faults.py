@@ -51,6 +51,8 @@ RUNNING_FAULTS = ("database-restarted", "scheduler-interrupted")
 #: ECS's stopTimeout default: SIGTERM, then SIGKILL this many seconds later (a Spot interruption's
 #: two-minute notice ends in the same stop).
 STOP_TIMEOUT_S = 30
+#: The DAG that notifies classified incidents over SNS (dags/notification_dispatcher.py).
+DISPATCHER = "notification_dispatcher"
 FAULTS = ("worker-killed", *RUNNING_FAULTS)
 
 #: Celery's worker log at INFO (the task definition's `--loglevel info`).
@@ -355,6 +357,11 @@ def scheduler_interrupted(running: Any) -> str:
         raise FaultError(f"{running.label}: processes of the interrupted scheduler still run: {left}")
     process.start()  # the replacement task, as ECS's service starts it
     states = run_states(user, in_flight, deadline)
+    # The dispatcher may have run before the classifier labelled the new incidents (all five DAGs
+    # start at once), so one more dispatcher run after the rest: it notifies whatever is still
+    # due, and must notify nothing a run before it already did.
+    again = {DISPATCHER: user.trigger(DISPATCHER)}
+    states[f"{DISPATCHER} (after)"] = run_states(user, again, deadline)[DISPATCHER]
     retried = sum(
         max((ti.get("try_number") or 1) - 1, 0)
         for dag, run_id in in_flight.items()
@@ -375,7 +382,7 @@ def scheduler_interrupted(running: Any) -> str:
         raise FaultError(f"{running.label}: scheduler-interrupted: " + "; ".join(problems))
     return (
         f"fault: {environment}: scheduler-interrupted: ok ({len(in_flight)}/{len(in_flight)} runs in flight "
-        f"succeeded, {seeded} new incidents notified once each, old task stopped in {stop_s:.0f} s with none of "
+        f"succeeded and a dispatcher run after them, {seeded} new incidents notified once each, old task stopped in {stop_s:.0f} s with none of "
         "its processes left, "
         f"{retried} task tries repeated by the replacement)"
     )
