@@ -382,8 +382,8 @@ def scheduler_interrupted(running: Any) -> str:
         raise FaultError(f"{running.label}: scheduler-interrupted: " + "; ".join(problems))
     return (
         f"fault: {environment}: scheduler-interrupted: ok ({len(in_flight)}/{len(in_flight)} runs in flight "
-        f"succeeded and a dispatcher run after them, {seeded} new incidents notified once each, old task stopped in {stop_s:.0f} s with none of "
-        "its processes left, "
+        f"succeeded and a dispatcher run after them, {seeded} new incidents notified once each, "
+        f"old task stopped in {stop_s:.0f} s with none of its processes left, "
         f"{retried} task tries repeated by the replacement)"
     )
 
