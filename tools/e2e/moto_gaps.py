@@ -468,6 +468,66 @@ def _namespace_hosted_zone(patch: Patcher) -> None:
     patch.set(ServiceDiscoveryBackend, "delete_namespace", delete_namespace)
 
 
+# 17 -----------------------------------------------------------------------------------------------
+def _stop_unknown_task(patch: Patcher) -> None:
+    from moto.ecs.exceptions import InvalidParameterException
+    from moto.ecs.models import EC2ContainerServiceBackend
+
+    original = EC2ContainerServiceBackend.stop_task
+
+    def stop_task(self: Any, cluster_str: str, task_str: str, reason: str) -> Any:
+        cluster = self._get_cluster(cluster_str)
+        task_id = task_str.rsplit("/", 1)[-1]
+        if not any(arn.endswith(task_id) for arn in self.tasks.get(cluster.name, {})):
+            raise InvalidParameterException("The referenced task was not found.")
+        return original(self, cluster_str, task_str, reason)
+
+    patch.set(EC2ContainerServiceBackend, "stop_task", stop_task)
+
+
+# 18 -----------------------------------------------------------------------------------------------
+def _task_started_at(patch: Patcher) -> None:
+    from moto.ecs.models import EC2ContainerServiceBackend, Task
+
+    original_init = Task.__init__
+    original_stop = EC2ContainerServiceBackend.stop_task  # gap 17's, when it is applied first
+
+    def __init__(self: Any, *args: Any, **kwargs: Any) -> None:  # noqa: N807
+        original_init(self, *args, **kwargs)
+        self.created_at = self.started_at = datetime.now(UTC)  # moto's tasks start RUNNING
+
+    def stop_task(self: Any, cluster_str: str, task_str: str, reason: str) -> Any:
+        task = original_stop(self, cluster_str, task_str, reason)
+        task.stopped_at = datetime.now(UTC)
+        return task
+
+    patch.set(Task, "__init__", __init__)
+    patch.set(EC2ContainerServiceBackend, "stop_task", stop_task)
+
+
+# 19 -----------------------------------------------------------------------------------------------
+def _fargate_task_memory(patch: Patcher) -> None:
+    from moto.ecs.models import EC2ContainerServiceBackend
+
+    original = EC2ContainerServiceBackend._calculate_task_resource_requirements
+
+    def requirements(task_definition: Any) -> dict[str, Any]:
+        containers = task_definition.container_definitions
+        sized = [c for c in containers if any(k in c for k in ("memory", "memoryReservation", "Memory"))]
+        if len(sized) == len(containers):
+            return original(task_definition)
+        # Fargate sizes the task, not its containers: count the task's memory once.
+        task_definition.container_definitions = sized
+        try:
+            answer = original(task_definition)
+        finally:
+            task_definition.container_definitions = containers
+        answer["MEMORY"] += int(task_definition.memory or 0) if not sized else 0
+        return answer
+
+    patch.set(EC2ContainerServiceBackend, "_calculate_task_resource_requirements", staticmethod(requirements))
+
+
 GAPS: tuple[Gap, ...] = (
     Gap(
         1,
@@ -600,6 +660,32 @@ GAPS: tuple[Gap, ...] = (
         "DeleteNamespace deletes a DNS namespace but leaves the Route 53 hosted zone it created for it",
         "deleting a DNS namespace deletes the hosted zone Cloud Map created for it",
         _namespace_hosted_zone,
+    ),
+    Gap(
+        17,
+        "ECS StopTask of an unknown task",
+        "an internal error (a bare Exception: 'Could not find task' or 'Cluster ... has no registered tasks')",
+        "InvalidParameterException 'The referenced task was not found.', which the ECS executor's "
+        "start-up health check (a StopTask of a made-up id) counts as healthy",
+        _stop_unknown_task,
+    ),
+    Gap(
+        18,
+        "ECS task startedAt",
+        "RunTask answers a task already RUNNING but without createdAt or startedAt, and StopTask sets no "
+        "stoppedAt; the ECS executor counts a stopped task that never started as REMOVED (a failed "
+        "start, tried again) whatever its exit code",
+        "a task that reached RUNNING has startedAt, and a stopped one stoppedAt",
+        _task_started_at,
+    ),
+    Gap(
+        19,
+        "ECS RunTask with task-level memory only",
+        "RunTask fails with an internal error (TypeError adding None) when a container definition sets "
+        "no memory, which a Fargate task definition need not (the ECS executor's worker sets it on "
+        "the task)",
+        "Fargate takes the task's memory; container-level memory is optional",
+        _fargate_task_memory,
     ),
 )
 

@@ -505,3 +505,84 @@ def test_gap_16_in_moto(aws: Callable[[str], Any]) -> None:
 @with_workaround(16)
 def test_gap_16_workaround(aws: Callable[[str], Any], workaround: None) -> None:
     assert zones_left_after_deleting_a_namespace(aws) == []
+
+
+# 17 ECS StopTask of an unknown task, 18 ECS task startedAt ----------------------------------------
+def fargate_cluster(aws: Callable[[str], Any]) -> tuple[Any, dict[str, Any]]:
+    """A cluster with one awsvpc Fargate task definition, as the ECS executor's workers have: the ECS
+    client and the network configuration of RunTask."""
+    ec2, ecs = aws("ec2"), aws("ecs")
+    vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
+    ec2.modify_vpc_attribute(VpcId=vpc, EnableDnsHostnames={"Value": True})
+    ecs.create_cluster(clusterName="airflow", capacityProviders=["FARGATE"])
+    ecs.register_task_definition(
+        family="worker",
+        requiresCompatibilities=["FARGATE"],
+        networkMode="awsvpc",
+        cpu="512",
+        memory="1024",
+        containerDefinitions=[{"name": "worker", "image": "airflow:test", "essential": True}],
+    )
+    subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.0.1.0/24")["Subnet"]["SubnetId"]
+    group = ec2.create_security_group(GroupName="workers", Description="workers", VpcId=vpc)["GroupId"]
+    return ecs, {"awsvpcConfiguration": {"subnets": [subnet], "securityGroups": [group]}}
+
+
+def stop_unknown_task(aws: Callable[[str], Any]) -> ClientError:
+    ecs, _ = fargate_cluster(aws)
+    with pytest.raises(ClientError) as raised:
+        ecs.stop_task(cluster="airflow", task="a" * 32)
+    return raised.value
+
+
+def test_gap_17_in_moto(aws: Callable[[str], Any]) -> None:
+    assert stop_unknown_task(aws).response["Error"]["Code"] != "InvalidParameterException"
+
+
+@with_workaround(17)
+def test_gap_17_workaround(aws: Callable[[str], Any], workaround: None) -> None:
+    error = stop_unknown_task(aws).response["Error"]
+    assert error["Code"] == "InvalidParameterException"
+    assert "task was not found" in error["Message"]
+
+
+def run_worker(ecs: Any, network: dict[str, Any]) -> dict[str, Any]:
+    (task,) = ecs.run_task(
+        cluster="airflow", taskDefinition="worker", launchType="FARGATE", networkConfiguration=network
+    )["tasks"]
+    return task
+
+
+def run_and_stop(aws: Callable[[str], Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    patch = moto_gaps.apply(tuple(g for g in moto_gaps.GAPS if g.number == 19))  # RunTask itself
+    try:
+        ecs, network = fargate_cluster(aws)
+        task = run_worker(ecs, network)
+    finally:
+        patch.undo()
+    stopped = ecs.stop_task(cluster="airflow", task=task["taskArn"], reason="done")["task"]
+    return task, stopped
+
+
+def test_gap_18_in_moto(aws: Callable[[str], Any]) -> None:
+    started, stopped = run_and_stop(aws)
+    assert started["lastStatus"] == "RUNNING"
+    assert "startedAt" not in started
+    assert "stoppedAt" not in stopped
+
+
+@with_workaround(18)
+def test_gap_18_workaround(aws: Callable[[str], Any], workaround: None) -> None:
+    started, stopped = run_and_stop(aws)
+    assert started["startedAt"] <= stopped["stoppedAt"]
+
+
+# 19 ECS RunTask with task-level memory only -------------------------------------------------------
+def test_gap_19_in_moto(aws: Callable[[str], Any]) -> None:
+    with pytest.raises(ClientError, match="500"):
+        run_worker(*fargate_cluster(aws))
+
+
+@with_workaround(19)
+def test_gap_19_workaround(aws: Callable[[str], Any], workaround: None) -> None:
+    assert run_worker(*fargate_cluster(aws))["lastStatus"] == "RUNNING"
