@@ -1,12 +1,18 @@
 """moto_server with the workarounds of moto_gaps.py, on loopback only: `python server.py PORT`.
 
-Besides AWS's API it answers `GET /e2e/database-passwords`: each DB instance's master password, which
-AWS never shows, so that issue 18's check can compare it with the parameters (password_checks.py).
+Besides AWS's API it answers two calls of its own:
+
+- `GET /e2e/database-passwords`: each DB instance's master password, which AWS never shows, so that
+  issue 18's check can compare it with the parameters (password_checks.py);
+- `POST /e2e/ecs-task-stopped` {"cluster", "task", "exitCode", "reason"}: what the ECS agent reports
+  when a task's essential container exits (runtime/ecs_agent.py plays the agent for the ECS
+  executor's worker tasks; moto runs no container and has no agent API).
 """
 
 import json
 import os
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +23,7 @@ from moto import server
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication
 
 PASSWORDS_PATH = "/e2e/database-passwords"
+TASK_STOPPED_PATH = "/e2e/ecs-task-stopped"
 
 
 def database_passwords() -> dict[str, str]:
@@ -30,11 +37,34 @@ def database_passwords() -> dict[str, str]:
     }
 
 
-def serve_passwords(app_call: Any) -> Any:
+def task_stopped(report: dict[str, Any]) -> dict[str, Any]:
+    """The task's essential container exited with `exitCode`: the task stops, as ECS stops it."""
+    from moto.ecs.models import ecs_backends
+
+    for regions in ecs_backends.values():
+        for backend in regions.values():
+            for arn, task in backend.tasks.get(report["cluster"], {}).items():
+                if arn == report["task"]:
+                    for container in task.containers:
+                        container.last_status = "STOPPED"
+                        container.exitCode = int(report["exitCode"])
+                    task.last_status = task.desired_status = "STOPPED"
+                    task.stopped_reason = report["reason"]
+                    task.stopped_at = datetime.now(UTC)
+                    return {"task": arn, "lastStatus": "STOPPED"}
+    raise KeyError(f"no task {report['task']} in cluster {report['cluster']}")
+
+
+def serve_e2e_calls(app_call: Any) -> Any:
     def __call__(self: Any, environ: dict[str, Any], start_response: Any) -> Any:  # noqa: N807
-        if environ.get("PATH_INFO") != PASSWORDS_PATH:
+        path = environ.get("PATH_INFO")
+        if path == PASSWORDS_PATH:
+            body = json.dumps(database_passwords()).encode()
+        elif path == TASK_STOPPED_PATH and environ["REQUEST_METHOD"] == "POST":
+            length = int(environ.get("CONTENT_LENGTH") or 0)
+            body = json.dumps(task_stopped(json.loads(environ["wsgi.input"].read(length)))).encode()
+        else:
             return app_call(self, environ, start_response)
-        body = json.dumps(database_passwords()).encode()
         start_response("200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
         return [body]
 
@@ -46,5 +76,5 @@ if __name__ == "__main__":
     # AmazonRDSEnhancedMonitoringRole); moto loads them only when asked, before any backend exists.
     os.environ["MOTO_IAM_LOAD_MANAGED_POLICIES"] = "true"
     moto_gaps.apply()
-    DomainDispatcherApplication.__call__ = serve_passwords(DomainDispatcherApplication.__call__)
+    DomainDispatcherApplication.__call__ = serve_e2e_calls(DomainDispatcherApplication.__call__)
     server.main(["--host", "127.0.0.1", "--port", sys.argv[1]])

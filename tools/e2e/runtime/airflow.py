@@ -25,8 +25,18 @@ IMAGE_DAGS = ROOT / "dags"
 IMAGE_HOME = "/opt/airflow"
 VENVS = {"2.8": ROOT / ".venv", "3.3": ROOT / ".venv-airflow3.3"}
 DAGS = ("incident_classifier", "notification_dispatcher", "metrics_analyzer", "report_generator", "incidents_backup")
-#: The base image's /entrypoint ends with this; everything before it is about the image's user and files.
-BASE_ENTRYPOINT_STANDIN = '#!/bin/sh\n# Stand-in for apache/airflow\'s /entrypoint: its last step.\nexec airflow "$@"\n'
+#: The base image's /entrypoint ends with this dispatch; everything before it is about the image's
+#: user and files (and `airflow db check`, which the containers switch off).
+BASE_ENTRYPOINT_STANDIN = """#!/bin/sh
+# Stand-in for apache/airflow's /entrypoint: its last steps. `bash` and `python` commands run as
+# they are (the ECS executor's workers run `python -m airflow.sdk.execution_time.execute_workload`).
+case "$1" in
+  bash) shift; exec /bin/bash "$@" ;;
+  python) shift; exec python "$@" ;;
+  airflow) shift ;;
+esac
+exec airflow "$@"
+"""
 
 
 def image_environment(line: str) -> dict[str, str]:

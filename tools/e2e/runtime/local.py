@@ -118,7 +118,13 @@ def print_ready(
     )
 
 
-def bring_up(environment: str, work: Path) -> int:
+def listen_on_loopback(running: dict[str, Process], line: str) -> None:
+    """The UI on 127.0.0.1 only: this machine's network is not the private subnet of ECS."""
+    for process in running.values():
+        process.env[UI_HOST_VARIABLE[line]] = "127.0.0.1"
+
+
+def bring_up(environment: str, work: Path) -> int:  # noqa: PLR0915 - one bring-up, read top to bottom
     """Apply, start every service, wait for health, then keep them up until interrupted."""
     if problem := ui_port_free():
         raise ServiceError(problem)
@@ -145,11 +151,11 @@ def bring_up(environment: str, work: Path) -> int:
         print(f"{label}: PostgreSQL 15 {', '.join(f'pid {s.process.pid}' for s in servers)}", flush=True)
         airflow_specs = taskdef.container_specs(emulator, region, stage.AIRFLOW_CLUSTER)
         video_specs = taskdef.container_specs(emulator, region, stage.VIDEO_CLUSTER)
-        running, probes, _envs, _ui_port, _subs = stage.airflow_processes(
+        services = stage.airflow_processes(
             emulator, emulator.url, airflow_specs, line, runtime, db_substitutions, calls, ui_port=UI_PORT
         )
-        for process in running.values():
-            process.env[UI_HOST_VARIABLE[line]] = "127.0.0.1"
+        running, probes = services.processes, services.probes
+        listen_on_loopback(running, line)
         worker = video_worker(emulator, video_specs, db_substitutions, calls, runtime)
         running[worker.name] = worker
         probes[f"{worker.name} consuming"] = worker_probe(worker)

@@ -165,57 +165,36 @@ def free_port() -> int:
     return postgres.free_port()
 
 
-def airflow_processes(
-    clients: Any,
-    emulator_url: str,
-    specs: list[ContainerSpec],
-    line: str,
-    work: Path,
-    base_substitutions: list[Substitution],
-    calls_file: Path,
-    ui_port: int | None = None,
-) -> tuple[dict[str, Process], dict[str, processes.Probe], dict[str, dict[str, str]], int, list[Substitution]]:
-    """One process per Airflow container, and the probes ECS and the load balancer would run.
+@dataclass
+class AirflowHost:
+    """What the Airflow containers of one environment share on this machine, and how one of them,
+    a service's or a task's started with RunTask (ecs_agent.py), becomes a local process."""
 
-    `ui_port`: where the UI listens (local.py: 8080, as people expect); a free port by default."""
-    sts = clients.client("sts", specs[0].region)
-    ports = airflow.LINES[line]
-    ui = next(s for s in specs if s.container_ports)
-    ui_port = ui_port or free_port()
-    standin = work / "base-entrypoint"
-    standin.write_text(airflow.BASE_ENTRYPOINT_STANDIN)
-    standin.chmod(0o755)
-    venv_bin = airflow.VENVS[line] / "bin"
-    if not (venv_bin / "airflow").is_file():
-        raise ServiceError(f"no Airflow {line} at {venv_bin}: run `make py-venv` (mk/python.mk)")
-    port_substitution = Substitution(
-        f"localhost:{ui.container_ports[0]}",
-        f"localhost:{ui_port}",
-        "container port -> a free loopback port (the tasks share one host here; on ECS each has its own ENI)",
-    )
-    substitutions = [
-        *base_substitutions,
-        *execution_api_substitution(clients, ui.region, ui, ui_port),
-        port_substitution,
-    ]
-    shared_ports = {
-        # Listening ports other than the UI's, moved for the same reason (defaults 8793, 8794).
-        "AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT": str(free_port()),
-        "AIRFLOW__LOGGING__TRIGGER_LOG_SERVER_PORT": str(free_port()),
-        ports.ui_port_variable: str(ui_port),
-    }
-    running: dict[str, Process] = {}
-    probes: dict[str, processes.Probe] = {}
-    envs: dict[str, dict[str, str]] = {}
-    for spec in specs:
+    emulator_url: str
+    sts: Any
+    line: str
+    work: Path
+    #: Applied to every container's environment: the databases, the Execution API, the UI port.
+    substitutions: list[Substitution]
+    #: Listening ports other than the UI's, moved because the tasks share one host here.
+    shared_ports: dict[str, str]
+    calls_file: Path
+
+    def process(self, spec: ContainerSpec, name: str, command: tuple[str, ...] | list[str]) -> Process:
+        """The container `spec` as process `name` running `command` through the image's entrypoint,
+        with the task role's credentials; its folders under work/rootfs/<name>."""
         if spec.entry_point:
             raise ServiceError(f"{spec.service}: an entryPoint override is not supported by this stage")
-        rootfs = work / "rootfs" / spec.service
+        venv_bin = airflow.VENVS[self.line] / "bin"
+        rootfs = self.work / "rootfs" / name
         home = rootfs / airflow.IMAGE_HOME.lstrip("/")
         home.mkdir(parents=True, exist_ok=True)
+        baked = home / "dags-image"  # the DAGs the image carries (Dockerfile: COPY dags/)
+        if not baked.exists():
+            baked.symlink_to(airflow.IMAGE_DAGS)
         for mount in spec.mounts:
             # One folder per access point, shared by every service as EFS is.
-            folder = work / "efs" / mount.file_system_id / (mount.access_point_id or "root")
+            folder = self.work / "efs" / mount.file_system_id / (mount.access_point_id or "root")
             folder.mkdir(parents=True, exist_ok=True)
             link = rootfs / mount.container_path.lstrip("/")
             link.parent.mkdir(parents=True, exist_ok=True)
@@ -228,37 +207,84 @@ def airflow_processes(
             "PATH": f"{venv_bin}{os.pathsep}{os.environ['PATH']}",
             "HOME": str(home),
             "LANG": "C.UTF-8",
-            **airflow.image_environment(line),
+            **airflow.image_environment(self.line),
             # entrypoint.sh's own switches for running outside the image (docker/airflow/tests use them too).
-            "BASE_ENTRYPOINT": str(standin),
+            "BASE_ENTRYPOINT": str(self.work / "base-entrypoint"),
             "IMAGE_DAGS_DIR": str(airflow.IMAGE_DAGS),
             # The base image's airflow.cfg default ({AIRFLOW_HOME}/dags), which entrypoint.sh also assumes.
             "AIRFLOW__CORE__DAGS_FOLDER": str(home / "dags"),
-            **shared_ports,
-            "E2E_AWS_CALLS": str(calls_file),
+            **self.shared_ports,
+            "E2E_AWS_CALLS": str(self.calls_file),
         }
-        credentials = taskdef.role_credentials(sts, spec.task_role_arn, spec.service)
         env = taskdef.process_env(
             spec,
-            emulator_url,
-            credentials,
-            [*substitutions, home_substitution],
+            self.emulator_url,
+            taskdef.role_credentials(self.sts, spec.task_role_arn, name),
+            [*self.substitutions, home_substitution],
             extra_pythonpath=str(iam_evaluation.RECORDER_DIR),
             base=image_env,
         )
-        envs[spec.service] = env
-        process = Process(
-            spec.service,
-            ["bash", str(airflow.ENTRYPOINT), *spec.command],
-            env,
-            home,
-            work / "logs" / f"{spec.service}.log",
-        )
+        return Process(name, ["bash", str(airflow.ENTRYPOINT), *command], env, home, self.work / "logs" / f"{name}.log")
+
+
+@dataclass
+class AirflowServices:
+    """The Airflow services as processes (not started), with the probes ECS and the load balancer run."""
+
+    processes: dict[str, Process]
+    probes: dict[str, processes.Probe]
+    ui_port: int
+    host: AirflowHost
+
+
+def airflow_processes(
+    clients: Any,
+    emulator_url: str,
+    specs: list[ContainerSpec],
+    line: str,
+    work: Path,
+    base_substitutions: list[Substitution],
+    calls_file: Path,
+    ui_port: int | None = None,
+) -> AirflowServices:
+    """One process per Airflow container, and the probes ECS and the load balancer would run.
+
+    `ui_port`: where the UI listens (local.py: 8080, as people expect); a free port by default."""
+    ui = next(s for s in specs if s.container_ports)
+    ui_port = ui_port or free_port()
+    standin = work / "base-entrypoint"
+    standin.write_text(airflow.BASE_ENTRYPOINT_STANDIN)
+    standin.chmod(0o755)
+    if not (airflow.VENVS[line] / "bin" / "airflow").is_file():
+        raise ServiceError(f"no Airflow {line} at {airflow.VENVS[line]}: run `make py-venv` (mk/python.mk)")
+    port_substitution = Substitution(
+        f"localhost:{ui.container_ports[0]}",
+        f"localhost:{ui_port}",
+        "container port -> a free loopback port (the tasks share one host here; on ECS each has its own ENI)",
+    )
+    host = AirflowHost(
+        emulator_url,
+        clients.client("sts", specs[0].region),
+        line,
+        work,
+        [*base_substitutions, *execution_api_substitution(clients, ui.region, ui, ui_port), port_substitution],
+        {
+            # Defaults 8793 and 8794, the same in every task on ECS.
+            "AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT": str(free_port()),
+            "AIRFLOW__LOGGING__TRIGGER_LOG_SERVER_PORT": str(free_port()),
+            airflow.LINES[line].ui_port_variable: str(ui_port),
+        },
+        calls_file,
+    )
+    running: dict[str, Process] = {}
+    probes: dict[str, processes.Probe] = {}
+    for spec in specs:
+        process = host.process(spec, spec.service, spec.command)
         running[spec.service] = process
         if spec.health_check:
-            command = taskdef.substitute(spec.health_check.command, substitutions)
+            command = taskdef.substitute(spec.health_check.command, host.substitutions)
 
-            def container_check(command: str = command, env: dict = env, cwd: Path = home) -> str | None:
+            def container_check(command: str = command, env: dict = process.env, cwd: Path = process.cwd) -> str | None:
                 return processes.run_check(command, env, cwd, timeout=60)
 
             probes[f"{spec.service} health check"] = container_check
@@ -267,7 +293,7 @@ def airflow_processes(
             if port is None:
                 raise ServiceError(f"{spec.service}: target group health check on port {group.port} is not mapped")
             probes[f"{spec.service} target group {group.path}"] = target_group_probe(port, group)
-    return running, probes, envs, ui_port, substitutions
+    return AirflowServices(running, probes, ui_port, host)
 
 
 def target_group_probe(port: int, group: taskdef.TargetGroup) -> processes.Probe:
@@ -322,10 +348,10 @@ def run_stage(
         airflow_specs = taskdef.container_specs(emulator, region, AIRFLOW_CLUSTER)
         video_specs = taskdef.container_specs(emulator, region, VIDEO_CLUSTER)
         seeded = seed_incidents(emulator, region, airflow_specs[0].environment["DYNAMODB_TABLE"])
-        running, probes, envs, ui_port, substitutions = airflow_processes(
-            emulator, emulator.url, airflow_specs, line, work, db_substitutions, calls_file
-        )
-        result.substitutions = taskdef.describe_substitutions(substitutions)
+        services = airflow_processes(emulator, emulator.url, airflow_specs, line, work, db_substitutions, calls_file)
+        running, probes, ui_port = services.processes, services.probes, services.ui_port
+        envs = {name: process.env for name, process in running.items()}
+        result.substitutions = taskdef.describe_substitutions(services.host.substitutions)
         for process in running.values():
             process.start()
         print(f"{label}: started {', '.join(f'{n} (pid {p.pid})' for n, p in running.items())}", flush=True)

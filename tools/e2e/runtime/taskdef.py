@@ -157,6 +157,16 @@ def container_specs(clients: Clients, region: str, cluster: str) -> list[Contain
     return sorted(specs, key=lambda s: (s.service, s.name))
 
 
+def task_definition_specs(
+    clients: Clients, region: str, cluster: str, task_definition: str, label: str
+) -> list[ContainerSpec]:
+    """The containers of a task started with RunTask (no service: no load balancer, no registry),
+    `label` standing for the service's name; secrets resolved as for a service's task."""
+    ecs, sts = clients.client("ecs", region), clients.client("sts", region)
+    definition = ecs.describe_task_definition(taskDefinition=task_definition)["taskDefinition"]
+    return _service_specs(clients, region, cluster, {"serviceName": label}, definition, None, sts)
+
+
 def _service_specs(
     clients: Clients, region: str, cluster: str, service: dict, definition: dict, elbv2: Any, sts: Any
 ) -> list[ContainerSpec]:
