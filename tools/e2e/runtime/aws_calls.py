@@ -207,7 +207,36 @@ def _logs(call: Call, action: str) -> list[IamRequest]:
     return [IamRequest(action, f"{group}{stream}")]
 
 
+#: What iam_evaluation resolves before mapping a RunTask (the family's ACTIVE revision and its roles):
+#: the request names a family, AWS authorizes the revision it runs and passes its roles.
+RUN_TASK_ROLES = "e2e:passedRoles"
+
+
+def _ecs(call: Call, action: str) -> list[IamRequest]:
+    p = call.params
+    cluster = p.get("cluster", "default")
+    if not cluster.startswith("arn:"):
+        cluster = f"arn:aws:ecs:{call.region}:{call.account}:cluster/{cluster}"
+    context: Context = {"ecs:cluster": cluster}
+    if call.operation == "RunTask":
+        definition = p["taskDefinition"]
+        if RUN_TASK_ROLES not in p or not re.fullmatch(r"arn:aws:ecs:[^:]+:\d+:task-definition/[^:]+:\d+", definition):
+            raise UnmappedCallError(f"RunTask of {definition}: the revision and roles were not resolved")
+        passed = {"iam:PassedToService": "ecs-tasks.amazonaws.com"}
+        return [
+            IamRequest(action, definition, context),
+            *(IamRequest("iam:PassRole", role, passed) for role in p[RUN_TASK_ROLES]),
+        ]
+    if call.operation in ("DescribeTasks", "StopTask"):
+        name = cluster.rsplit("/", 1)[1]
+        tasks = p.get("tasks") or [p["task"]]
+        prefix = f"arn:aws:ecs:{call.region}:{call.account}:task/{name}/"
+        return [IamRequest(action, t if t.startswith("arn:") else prefix + t, context) for t in tasks]
+    raise UnmappedCallError(f"no IAM mapping for ecs {call.operation} (tools/e2e/runtime/aws_calls.py)")
+
+
 RESOURCES: dict[str, Callable[[Call, str], list[IamRequest]]] = {
+    "ecs": _ecs,
     "s3": _s3,
     "sqs": _sqs,
     "sns": _sns,

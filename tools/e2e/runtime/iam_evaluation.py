@@ -19,6 +19,7 @@ policies, and the resource policies of buckets, queues and topics. The decision 
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import subprocess
 import tempfile
@@ -30,7 +31,7 @@ from typing import Any
 from urllib.parse import unquote
 
 import boto3
-from aws_calls import Call, IamRequest, UnmappedCallError, iam_requests, role_of
+from aws_calls import RUN_TASK_ROLES, Call, IamRequest, UnmappedCallError, iam_requests, role_of
 from botocore.exceptions import ClientError
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -184,6 +185,17 @@ class AppliedPolicies:
         self.documents[key] = _document(document)
         return key
 
+    def resolved(self, call: Call) -> Call:
+        """A RunTask with the revision ECS runs and the roles it passes (aws_calls.RUN_TASK_ROLES);
+        other calls as they are."""
+        if (call.service, call.operation) != ("ecs", "RunTask"):
+            return call
+        definition = self._client("ecs").describe_task_definition(taskDefinition=call.params["taskDefinition"])
+        definition = definition["taskDefinition"]
+        roles = [definition[key] for key in ("taskRoleArn", "executionRoleArn") if definition.get(key)]
+        params = {**call.params, "taskDefinition": definition["taskDefinitionArn"], RUN_TASK_ROLES: roles}
+        return dataclasses.replace(call, params=params)
+
 
 def _document(document: str | dict[str, Any]) -> dict[str, Any]:
     # IAM answers URL-encoded JSON over the query protocol; boto3 decodes it, moto sometimes does not.
@@ -262,7 +274,7 @@ def evaluate(
         label = f"{record['service']} {record['operation']}"
         try:
             role_arn, account = policies.caller(record["access_key"])
-            call = Call.from_record(record, account)
+            call = policies.resolved(Call.from_record(record, account))
             requests = iam_requests(call)
         except UnmappedCallError as error:
             result.denied += 1

@@ -23,6 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import airflow
+import ecs_agent
 import iam_evaluation
 import postgres
 import processes
@@ -51,6 +52,8 @@ class StageResult:
     substitutions: list[str] = field(default_factory=list)
     #: `fault: <env>: <fault>: ok (...)` of each fault run while the services ran (faults.py).
     faults: list[str] = field(default_factory=list)
+    #: `ecs-executor: ...` where the scheduler runs the ECS executor (ecs_agent.py), else empty.
+    ecs_executor: str = ""
 
     def summary(self) -> str:
         return (
@@ -343,6 +346,7 @@ def run_stage(
     aws_call_recorder.record_session(emulator._session, str(calls_file))
     servers: list = []
     running: dict[str, Process] = {}
+    agent = None
     try:
         db_substitutions, servers = database_substitutions(emulator, emulator.url, region, work)
         airflow_specs = taskdef.container_specs(emulator, region, AIRFLOW_CLUSTER)
@@ -352,6 +356,7 @@ def run_stage(
         running, probes, ui_port = services.processes, services.probes, services.ui_port
         envs = {name: process.env for name, process in running.items()}
         result.substitutions = taskdef.describe_substitutions(services.host.substitutions)
+        agent = start_ecs_agent(emulator, airflow_specs, services.host, label)
         for process in running.values():
             process.start()
         print(f"{label}: started {', '.join(f'{n} (pid {p.pid})' for n, p in running.items())}", flush=True)
@@ -360,11 +365,15 @@ def run_stage(
         result.services_healthy = len(running)
         print(f"{label}: {len(running)} Airflow services healthy in {result.seconds['ready']:.0f} s", flush=True)
 
-        use_airflow(emulator, region, line, airflow_specs, envs, ui_port, seeded, result, label)
+        user = use_airflow(emulator, region, line, airflow_specs, envs, ui_port, seeded, result, label)
+        if agent:
+            result.ecs_executor = ecs_executor_line(agent, user, label)
         result.services_healthy += run_video(emulator, video_specs, db_substitutions, calls_file, work)
         running_now = Running(emulator, region, line, label, servers, running, probes, ui_port, airflow_specs)
         result.faults = [fault(running_now) for fault in while_running]
     finally:
+        if agent:
+            agent.stop()
         processes.stop_all(list(running.values()))
         for server in servers:
             server.stop()
@@ -391,7 +400,7 @@ def use_airflow(
     seeded: int,
     result: StageResult,
     label: str,
-) -> None:
+) -> airflow.AirflowUser:
     """Log in as admin with the password from SSM, run the five DAGs, check their effects."""
     ui_spec = next(s for s in specs if s.container_ports)
     password = emulator.client("ssm", region).get_parameter(
@@ -419,6 +428,38 @@ def use_airflow(
     problems += check_effects(emulator, region, envs[ui_spec.service], seeded)
     if problems:
         raise ServiceError(f"{label}: " + "; ".join(problems))
+    return user
+
+
+def start_ecs_agent(
+    emulator: Any, specs: list[ContainerSpec], host: AirflowHost, label: str
+) -> ecs_agent.EcsAgent | None:
+    """The ECS agent for the worker tasks, started, where the scheduler runs the ECS executor."""
+    scheduler = next(s for s in specs if s.service.endswith("-scheduler"))
+    agent = ecs_agent.EcsAgent.for_scheduler(emulator, scheduler, host)
+    if agent:
+        agent.start()
+        print(f"{label}: the ECS executor is on: worker tasks of {agent.family} run as processes", flush=True)
+    return agent
+
+
+def ecs_executor_line(agent: ecs_agent.EcsAgent, user: airflow.AirflowUser, label: str) -> str:
+    """Once the last worker task has stopped: `ecs-executor: ...`, or ServiceError."""
+    ecs_agent.wait_until_idle(agent)
+    line = agent.check(successful_task_instances(user), label)
+    print(line, flush=True)
+    return line
+
+
+def successful_task_instances(user: airflow.AirflowUser) -> set[tuple[str, str, str, int]]:
+    """(dag_id, run_id, task_id, try_number) of every task instance that succeeded, in every run."""
+    return {
+        (dag, run["dag_run_id"], ti["task_id"], ti["try_number"])
+        for dag in airflow.DAGS
+        for run in user.runs(dag)
+        for ti in user.task_instances(dag, run["dag_run_id"])
+        if ti["state"] == "success"
+    }
 
 
 def video_envs(

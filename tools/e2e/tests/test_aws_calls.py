@@ -229,3 +229,34 @@ def test_sitecustomize_records_a_process_without_importing_botocore_at_start(tmp
     subprocess.run([sys.executable, "-c", script], env=env, check=True)
     (record,) = [json.loads(line) for line in path.read_text().splitlines()]
     assert (record["access_key"], record["service"], record["operation"]) == ("AKIDEXAMPLE", "sqs", "ListQueues")
+
+
+CLUSTER_ARN = f"arn:aws:ecs:{REGION}:{ACCOUNT}:cluster/alerta-utec-airflow"
+
+
+def test_ecs_describe_tasks_is_on_each_task_in_its_cluster(calls) -> None:
+    ecs = session().client("ecs")
+    ecs.create_cluster(clusterName="alerta-utec-airflow")
+    ecs.describe_tasks(cluster="alerta-utec-airflow", tasks=["0f3c", f"arn:aws:ecs:{REGION}:{ACCOUNT}:task/x/9a1b"])
+    context = {"ecs:cluster": CLUSTER_ARN, **TLS}
+    assert requests_of(calls()[-1]) == [
+        IamRequest("ecs:DescribeTasks", f"arn:aws:ecs:{REGION}:{ACCOUNT}:task/alerta-utec-airflow/0f3c", context),
+        IamRequest("ecs:DescribeTasks", f"arn:aws:ecs:{REGION}:{ACCOUNT}:task/x/9a1b", context),
+    ]
+
+
+def test_ecs_run_task_is_on_the_revision_ecs_runs_and_passes_its_roles_to_ecs_tasks() -> None:
+    from aws_calls import RUN_TASK_ROLES
+
+    recorded = {"cluster": "alerta-utec-airflow", "taskDefinition": "alerta-utec-airflow-worker"}
+    with pytest.raises(UnmappedCallError, match="not resolved"):
+        iam_requests(Call("ecs", "RunTask", REGION, ACCOUNT, recorded))
+    roles = [f"arn:aws:iam::{ACCOUNT}:role/worker-task", f"arn:aws:iam::{ACCOUNT}:role/worker-execution"]
+    revision = f"arn:aws:ecs:{REGION}:{ACCOUNT}:task-definition/alerta-utec-airflow-worker:3"
+    resolved = {**recorded, "taskDefinition": revision, RUN_TASK_ROLES: roles}
+    passed = {"iam:PassedToService": "ecs-tasks.amazonaws.com", **TLS}
+    assert iam_requests(Call("ecs", "RunTask", REGION, ACCOUNT, resolved)) == [
+        IamRequest("ecs:RunTask", revision, {"ecs:cluster": CLUSTER_ARN, **TLS}),
+        IamRequest("iam:PassRole", roles[0], passed),
+        IamRequest("iam:PassRole", roles[1], passed),
+    ]

@@ -56,6 +56,11 @@ IDENTIFIERS: dict[str, str] = {
     "RoleArn": "value",
     "logGroupName": "value",
     "logStreamName": "value",
+    # ECS (the ECS executor's RunTask, DescribeTasks and StopTask).
+    "cluster": "value",
+    "taskDefinition": "value",
+    "tasks": "value",
+    "task": "value",
 }
 
 
