@@ -389,8 +389,38 @@ def run_environment(
         )
         deployed.timing.runtime += "".join(f"\n{line}" for line in lines)
         deployed.timing.extra["faults"] = time.monotonic() - fault_started
+    if offers_ecs_executor(deployed.config):
+        deployed.timing.runtime += "\n" + run_ecs_executor(deployed, work)
     teardown(deployed, through_cdktf)
     return deployed.timing
+
+
+#: The stacks `airflow.executor` changes (the workers' security-group rules, the workers themselves).
+ECS_EXECUTOR_STACKS = ("network", "airflow")
+
+
+def offers_ecs_executor(config: dict) -> bool:
+    """The Airflow 3 line on LocalExecutor: the ECS executor is one config field away (docs/ecs-executor.md)."""
+    return config["airflow"]["line"] != "2.8" and config["airflow"].get("executor", "LocalExecutor") == "LocalExecutor"
+
+
+def run_ecs_executor(deployed: Deployed, work: Path) -> str:
+    """The environment switched to the ECS executor as an operator would (the one field, an apply of
+    the stacks it changes, every plan empty again), then the runtime stage once more: the scheduler's
+    RunTask requests run as worker processes (runtime/ecs_agent.py). Returns the stage's lines."""
+    started = time.monotonic()
+    environment, runner = deployed.environment, deployed.runner
+    config = {**deployed.config, "airflow": {**deployed.config["airflow"], "executor": "AwsEcsExecutor"}}
+    print(f"e2e: {environment}: switching to the ECS executor (airflow.executor AwsEcsExecutor)", flush=True)
+    resynthesize(environment, config, deployed.out, deployed.emulator)
+    deployed.config = config  # the teardown starts from what is applied now
+    for stack in ECS_EXECUTOR_STACKS:
+        runner.tf(stack, "ecs-executor-apply", "apply", "-auto-approve", "-input=false", "-no-color")
+    plan_all(runner)
+    result = stage.run_stage(environment, config, deployed.emulator, work / environment / "runtime-ecs-executor")
+    deployed.timing.extra["ecs executor"] = time.monotonic() - started
+    print(result.summary(), flush=True)
+    return f"{result.summary()}\n{result.ecs_executor}"
 
 
 def deploy(environment: str, work: Path, emulator: Emulator, through_cdktf: bool, checks: bool = True) -> Deployed:

@@ -54,6 +54,7 @@ def task_instance(command: list[str]) -> tuple[str, str, str, int]:
 @dataclass
 class WorkerTask:
     arn: str
+    spec: taskdef.ContainerSpec
     ti: tuple[str, str, str, int]
     override_chars: int
     process: Process
@@ -150,13 +151,17 @@ class EcsAgent:
         name = f"worker-{arn.rsplit('/', 1)[1][:8]}"
         process = self.host.process(spec, name, command)
         process.env.update({e["name"]: e["value"] for e in override.get("environment", [])})
-        self.tasks[arn] = WorkerTask(arn, task_instance(command), chars, process)
+        self.tasks[arn] = WorkerTask(arn, spec, task_instance(command), chars, process)
         process.start()
 
     def _stopped(self, task: WorkerTask, reason: str) -> None:
         code = task.exit_code if task.exit_code is not None else 143  # SIGTERM's, as Docker reports it
         report = {"cluster": self.cluster, "task": task.arn, "exitCode": code, "reason": reason}
         self._moto_api("/e2e/ecs-task-stopped", report)
+
+    def specs(self) -> list[taskdef.ContainerSpec]:
+        """The worker container of each task definition revision the tasks ran."""
+        return list({task.spec.family: task.spec for task in self.tasks.values()}.values())
 
     def succeeded(self) -> set[tuple[str, str, str, int]]:
         return {task.ti for task in self.tasks.values() if task.exit_code == 0}

@@ -286,6 +286,7 @@ def evaluate(
     for control in negative_controls:
         account = control.role_arn.split(":")[4]
         call = Call(control.service, control.operation, control.region, account, control.params, control.secure)
+        call = policies.resolved(call)
         controls[id(call)] = control
         items += [(call, control.role_arn, account, request) for request in iam_requests(call)]
 
@@ -392,6 +393,26 @@ def controls_for(specs: Iterable[Any]) -> list[NegativeControl]:
     for role, bucket in sorted(buckets):
         plain = {"Bucket": bucket, "Key": "e2e/plain-http"}
         controls.append(NegativeControl(role, "s3", "GetObject", plain, "the bucket takes TLS only", region, False))
+    return controls + ecs_executor_controls(own, region)
+
+
+def ecs_executor_controls(specs: list[Any], region: str) -> list[NegativeControl]:
+    """Where a scheduler runs the ECS executor: it may start worker tasks only, in its own cluster."""
+    controls = []
+    for spec in specs:
+        env = spec.environment
+        if not env.get("AIRFLOW__CORE__EXECUTOR", "").endswith(".AwsEcsExecutor"):
+            continue
+        cluster = env["AIRFLOW__AWS_ECS_EXECUTOR__CLUSTER"]
+        itself = {"cluster": cluster, "taskDefinition": spec.family}
+        controls.append(
+            NegativeControl(spec.task_role_arn, "ecs", "RunTask", itself, "it starts worker tasks only", region)
+        )
+        for other in sorted({s.cluster for s in specs} - {cluster}):
+            task = {"cluster": other, "task": "0" * 32}
+            controls.append(
+                NegativeControl(spec.task_role_arn, "ecs", "StopTask", task, "no task of another cluster", region)
+            )
     return controls
 
 

@@ -377,7 +377,8 @@ def run_stage(
         processes.stop_all(list(running.values()))
         for server in servers:
             server.stop()
-    specs = [*airflow_specs, *video_specs]
+    # The worker tasks' role too, where the ECS executor ran them (their controls are the DAGs').
+    specs = [*airflow_specs, *video_specs, *(agent.specs() if agent else [])]
     # learner-lab's LabRole: its policy is AWS Academy's, modelled as allowing everything (docs/e2e.md).
     stand_ins = iam_evaluation.lab_role_stand_ins(specs)
     evaluation = iam_evaluation.evaluate(
