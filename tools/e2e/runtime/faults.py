@@ -11,7 +11,8 @@ by the next worker. Then a message that kills every worker that takes it must en
 timeout (1,500 s as applied) is shortened to VISIBILITY_S for the run and restored after: the only
 test configuration; moto moves a message to the DLQ as SQS does (on the receive after
 `maxReceiveCount`), but computes no CloudWatch metric, so the alarm's condition is evaluated here
-against the DLQ's count, not fired.
+against the DLQ's count, not fired. Every AWS call made during the fault is evaluated as in the
+runtime stage.
 """
 
 from __future__ import annotations
@@ -394,6 +395,16 @@ def while_running(names: list[str]) -> tuple[Callable[[Any], str], ...]:
     return tuple(faults[name] for name in names if name in RUNNING_FAULTS)
 
 
+def evaluated(emulator: Any, specs: list[taskdef.ContainerSpec], calls: Path, region: str) -> str:
+    """The IAM evaluation of the calls made during the fault (the workers', the producer's)."""
+    result = iam_evaluation.evaluate(
+        calls, emulator.url, iam_evaluation.controls_for(specs), region, iam_evaluation.lab_role_stand_ins(specs)
+    )
+    if not result.ok:
+        raise FaultError(f"IAM evaluation of the calls during the fault failed:\n{result.report()}")
+    return result.summary()
+
+
 def run_faults(environment: str, emulator: Any, region: str, names: list[str], work: Path, calls: Path) -> list[str]:
     """Each named fault's line, `fault: <env>: <fault>: ok (<counts>)`; raises on the first that fails."""
     lines = []
@@ -403,6 +414,7 @@ def run_faults(environment: str, emulator: Any, region: str, names: list[str], w
         if name == "worker-killed":
             specs = taskdef.container_specs(emulator, region, stage.VIDEO_CLUSTER)
             counts = worker_killed(emulator, specs, work / name, calls)
+            counts += "; " + evaluated(emulator, specs, calls, region)
         else:
             raise FaultError(f"unknown fault {name!r}; known: {', '.join(FAULTS)}")
         lines.append(f"fault: {environment}: {name}: ok ({counts})")
