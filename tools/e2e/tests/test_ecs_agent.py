@@ -52,12 +52,14 @@ def test_every_success_through_a_worker_that_exited_0_gives_the_executor_line(tm
     agent = agent_with(tmp_path, {KEY: 0})
     line = agent.check({KEY}, "runtime: production")
     largest = agent.tasks[next(iter(agent.tasks))].override_chars
-    assert line == f"ecs-executor: production: 1 task instances succeeded as worker tasks, largest override {largest} characters"
+    assert line == (
+        f"ecs-executor: production: 1 task instances succeeded as worker tasks, largest override {largest} characters"
+    )
 
 
 def test_a_success_no_worker_ran_fails(tmp_path: Path) -> None:
     other = ("metrics_analyzer", "scheduled__2026-12-05", "analyze", 1)
-    with pytest.raises(ServiceError, match="succeeded without a worker task.*metrics_analyzer"):
+    with pytest.raises(ServiceError, match=r"succeeded without a worker task.*metrics_analyzer"):
         agent_with(tmp_path, {KEY: 0}).check({KEY, other}, "runtime: production")
 
 
