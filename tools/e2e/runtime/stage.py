@@ -370,7 +370,7 @@ def run_stage(
             result.ecs_executor = ecs_executor_line(agent, user, label)
         result.services_healthy += run_video(emulator, video_specs, db_substitutions, calls_file, work)
         running_now = Running(emulator, region, line, label, servers, running, probes, ui_port, airflow_specs)
-        result.faults = [fault(running_now) for fault in while_running]
+        result.faults = run_while_running(while_running, running_now)
     finally:
         if agent:
             agent.stop()
@@ -430,6 +430,15 @@ def use_airflow(
     if problems:
         raise ServiceError(f"{label}: " + "; ".join(problems))
     return user
+
+
+def run_while_running(faults: tuple[Any, ...], running: Running) -> list[str]:
+    """Each fault's line, printed as it passes (a failing fault raises)."""
+    lines = []
+    for fault in faults:
+        lines.append(fault(running))
+        print(lines[-1], flush=True)
+    return lines
 
 
 def start_ecs_agent(
