@@ -18,6 +18,7 @@ runtime stage.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import re
@@ -26,7 +27,7 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -301,14 +302,25 @@ def admin_user(running: Any) -> Any:
     )
 
 
-def notification_tap(emulator: Any, region: str) -> str:
-    """An SQS queue subscribed to every SNS topic: what subscribers would receive, to count per incident."""
+@contextlib.contextmanager
+def notification_tap(emulator: Any, region: str) -> Iterator[str]:
+    """An SQS queue subscribed to every SNS topic while in use: what subscribers would receive, to
+    count per incident. Deleted after, subscriptions and all (destroy's leftover check sees it)."""
     sqs, sns = emulator.client("sqs", region), emulator.client("sns", region)
     url = sqs.create_queue(QueueName=f"fault-tap-{uuid.uuid4().hex[:6]}")["QueueUrl"]
     arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-    for topic in sns.list_topics()["Topics"]:
-        sns.subscribe(TopicArn=topic["TopicArn"], Protocol="sqs", Endpoint=arn)
-    return url
+    subscriptions = [
+        sns.subscribe(TopicArn=topic["TopicArn"], Protocol="sqs", Endpoint=arn, ReturnSubscriptionArn=True)[
+            "SubscriptionArn"
+        ]
+        for topic in sns.list_topics()["Topics"]
+    ]
+    try:
+        yield url
+    finally:
+        for subscription in subscriptions:
+            sns.unsubscribe(SubscriptionArn=subscription)
+        sqs.delete_queue(QueueUrl=url)
 
 
 def notifications_per_incident(emulator: Any, region: str, url: str) -> dict[str, int]:
@@ -340,40 +352,40 @@ def scheduler_interrupted(running: Any) -> str:
     table = scheduler.environment["DYNAMODB_TABLE"]
     prefix = f"spot-{uuid.uuid4().hex[:6]}"
     seeded = stage.seed_incidents(running.emulator, running.region, table, prefix=prefix)
-    tap = notification_tap(running.emulator, running.region)
-    in_flight = {dag: user.trigger(dag) for dag in airflow.DAGS}
-    deadline = time.monotonic() + RECOVERY_TIMEOUT_S
-    while not any(
-        ti["state"] == "running" for dag, run_id in in_flight.items() for ti in user.task_instances(dag, run_id)
-    ):
-        if time.monotonic() > deadline:
-            raise FaultError(f"{running.label}: no task instance ever ran to interrupt")
-        time.sleep(0.5)
-    process = running.processes[scheduler.service]
-    old_group = process.pid
-    interrupted = time.monotonic()
-    process.stop(timeout=STOP_TIMEOUT_S)
-    stop_s = time.monotonic() - interrupted
-    if left := processes.alive_in_session(old_group):
-        raise FaultError(f"{running.label}: processes of the interrupted scheduler still run: {left}")
-    process.start()  # the replacement task, as ECS's service starts it
-    states = run_states(user, in_flight, deadline)
-    # The dispatcher may have run before the classifier labelled the new incidents (all five DAGs
-    # start at once), so one more dispatcher run after the rest: it notifies whatever is still
-    # due, and must notify nothing a run before it already did.
-    again = {DISPATCHER: user.trigger(DISPATCHER)}
-    states[f"{DISPATCHER} (after)"] = run_states(user, again, deadline)[DISPATCHER]
-    retried = sum(
-        max((ti.get("try_number") or 1) - 1, 0)
-        for dag, run_id in in_flight.items()
-        for ti in user.task_instances(dag, run_id)
-    )
-    time.sleep(5)  # SNS to SQS delivery in the emulator
-    notified = {
-        k: v
-        for k, v in notifications_per_incident(running.emulator, running.region, tap).items()
-        if k.startswith(prefix)
-    }
+    with notification_tap(running.emulator, running.region) as tap:
+        in_flight = {dag: user.trigger(dag) for dag in airflow.DAGS}
+        deadline = time.monotonic() + RECOVERY_TIMEOUT_S
+        while not any(
+            ti["state"] == "running" for dag, run_id in in_flight.items() for ti in user.task_instances(dag, run_id)
+        ):
+            if time.monotonic() > deadline:
+                raise FaultError(f"{running.label}: no task instance ever ran to interrupt")
+            time.sleep(0.5)
+        process = running.processes[scheduler.service]
+        old_group = process.pid
+        interrupted = time.monotonic()
+        process.stop(timeout=STOP_TIMEOUT_S)
+        stop_s = time.monotonic() - interrupted
+        if left := processes.alive_in_session(old_group):
+            raise FaultError(f"{running.label}: processes of the interrupted scheduler still run: {left}")
+        process.start()  # the replacement task, as ECS's service starts it
+        states = run_states(user, in_flight, deadline)
+        # The dispatcher may have run before the classifier labelled the new incidents (all five DAGs
+        # start at once), so one more dispatcher run after the rest: it notifies whatever is still
+        # due, and must notify nothing a run before it already did.
+        again = {DISPATCHER: user.trigger(DISPATCHER)}
+        states[f"{DISPATCHER} (after)"] = run_states(user, again, deadline)[DISPATCHER]
+        retried = sum(
+            max((ti.get("try_number") or 1) - 1, 0)
+            for dag, run_id in in_flight.items()
+            for ti in user.task_instances(dag, run_id)
+        )
+        time.sleep(5)  # SNS to SQS delivery in the emulator
+        notified = {
+            k: v
+            for k, v in notifications_per_incident(running.emulator, running.region, tap).items()
+            if k.startswith(prefix)
+        }
     problems = []
     if any(state != "success" for state in states.values()):
         problems.append(f"runs: {states}")
