@@ -200,6 +200,9 @@ def _sts(call: Call, action: str) -> list[IamRequest]:
 
 def _logs(call: Call, action: str) -> list[IamRequest]:
     p = call.params
+    if call.operation == "DescribeLogGroups":
+        # Listing takes no group: AWS authorizes it on every group of the account.
+        return [IamRequest(action, f"arn:aws:logs:{call.region}:{call.account}:log-group:*")]
     if "logGroupName" not in p:
         return [IamRequest(action, "*")]
     group = f"arn:aws:logs:{call.region}:{call.account}:log-group:{p['logGroupName']}"
@@ -248,6 +251,40 @@ RESOURCES: dict[str, Callable[[Call, str], list[IamRequest]]] = {
     "sts": _sts,
     "logs": _logs,
 }
+
+
+@dataclass(frozen=True)
+class Fallback:
+    """What a caller does when AWS refuses a call it makes: the call it makes instead."""
+
+    operation: str
+    params: Callable[[dict[str, Any]], dict[str, Any]]
+    why: str
+
+
+#: Calls the stacks refuse on purpose, whose callers handle AccessDenied by making another call,
+#: which must be allowed. moto allows every call, so the recording shows the first call only.
+FALLBACKS: dict[tuple[str, str], Fallback] = {
+    ("logs", "DescribeLogGroups"): Fallback(
+        "CreateLogGroup",
+        lambda p: {"logGroupName": p["logGroupNamePrefix"]},
+        "watchtower (remote task logs) looks for its group and, refused, creates it instead; the "
+        "worker role may not list the account's groups, only create its own, which answers "
+        "'already exists' (modules/ecs-executor.ts)",
+    ),
+}
+
+
+def fallback_of(call: Call) -> Call | None:
+    """The call the caller makes instead when `call` is refused, if it handles that."""
+    fallback = FALLBACKS.get((call.service, call.operation))
+    try:
+        params = fallback.params(call.params) if fallback else None
+    except KeyError:  # not the way this caller makes the call
+        return None
+    if params is None or fallback is None:
+        return None
+    return Call(call.service, fallback.operation, call.region, call.account, params, call.secure)
 
 
 def iam_requests(call: Call) -> list[IamRequest]:

@@ -31,7 +31,7 @@ from typing import Any
 from urllib.parse import unquote
 
 import boto3
-from aws_calls import RUN_TASK_ROLES, Call, IamRequest, UnmappedCallError, iam_requests, role_of
+from aws_calls import RUN_TASK_ROLES, Call, IamRequest, UnmappedCallError, fallback_of, iam_requests, role_of
 from botocore.exceptions import ClientError
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -77,6 +77,8 @@ class Result:
     allowed: int = 0
     denied: int = 0
     negatives_denied: int = 0
+    #: Calls refused on purpose whose caller then made an allowed call instead (aws_calls.FALLBACKS).
+    handled: int = 0
     #: Calls the harness made as the emulator's administrator, left out of the evaluation.
     harness_calls: int = 0
     #: Every request of a recorded call that was not allowed (or could not be evaluated).
@@ -90,8 +92,10 @@ class Result:
         return evaluated and self.denied == 0 and not self.denials and not self.negatives_allowed
 
     def summary(self) -> str:
+        handled = f", {self.handled} refused as their caller expects (then allowed another way)" if self.handled else ""
         return (
-            f"{self.allowed} AWS calls allowed, {self.denied} denied, {self.negatives_denied} negative controls denied"
+            f"{self.allowed} AWS calls allowed, {self.denied} denied{handled}, "
+            f"{self.negatives_denied} negative controls denied"
         )
 
     def report(self) -> str:
@@ -244,6 +248,21 @@ def _simulate(policies: AppliedPolicies, items: list[tuple[str, str, IamRequest]
     return decisions
 
 
+def _tally(
+    result: Result, calls: list[Call], refused: set[int], fallbacks: dict[int, Call], findings: dict[int, list[Finding]]
+) -> None:
+    """Each recorded call: allowed, refused and handled by its caller's allowed fallback, or denied."""
+    for call in calls:
+        fallback = fallbacks.get(id(call))
+        if id(call) not in refused:
+            result.allowed += 1
+        elif fallback is not None and id(fallback) not in refused:
+            result.handled += 1
+        else:
+            result.denied += 1
+            result.denials += findings[id(call)] + findings.get(id(fallback), [])
+
+
 def _decision_text(decision: dict[str, Any]) -> str:
     return decision["decision"] + (f" {decision['errors']}" if decision.get("errors") else "")
 
@@ -265,6 +284,8 @@ def evaluate(
     # when any of its requests is (AWS then refuses the call).
     items: list[tuple[Call, str, str, IamRequest]] = []
     calls: list[Call] = []
+    #: id of a recorded call -> the call its caller makes instead when it is refused (aws_calls.FALLBACKS).
+    fallbacks: dict[int, Call] = {}
     for record in read_calls(calls_path):
         if record.get("access_key") == ADMIN["aws_access_key_id"]:
             # The harness's own calls as the emulator's administrator (reading task definitions,
@@ -282,6 +303,9 @@ def evaluate(
             continue
         calls.append(call)
         items += [(call, role_arn, account, request) for request in requests]
+        if fallback := fallback_of(call):
+            fallbacks[id(call)] = fallback
+            items += [(fallback, role_arn, account, request) for request in iam_requests(fallback)]
     controls = {}
     for control in negative_controls:
         account = control.role_arn.split(":")[4]
@@ -292,15 +316,15 @@ def evaluate(
 
     decisions = _simulate(policies, [(role, account, request) for _, role, account, request in items])
     refused: set[int] = set()
+    findings: dict[int, list[Finding]] = {}
     for (call, role_arn, _, request), decision in zip(items, decisions, strict=True):
         if decision["decision"] == "Allowed":
             continue
         refused.add(id(call))
-        if id(call) not in controls:
-            label = f"{call.service} {call.operation}"
-            result.denials.append(Finding(role_arn, label, request.action, request.resource, _decision_text(decision)))
-    result.allowed = sum(1 for call in calls if id(call) not in refused)
-    result.denied += len(calls) - result.allowed
+        label = f"{call.service} {call.operation}"
+        finding = Finding(role_arn, label, request.action, request.resource, _decision_text(decision))
+        findings.setdefault(id(call), []).append(finding)
+    _tally(result, calls, refused, fallbacks, findings)
     result.negatives_denied = sum(1 for key in controls if key in refused)
     for key, control in controls.items():
         if key not in refused:

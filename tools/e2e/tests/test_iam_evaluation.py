@@ -206,3 +206,45 @@ def test_under_the_stand_in_a_call_is_allowed_but_a_tls_only_bucket_still_refuse
     finally:
         iam.delete_role(RoleName="LabRole")
     assert result.summary() == "1 AWS calls allowed, 0 denied, 1 negative controls denied"
+
+
+GROUP = "/ecs/alerta-utec-airflow-worker"
+
+
+def look_for_log_group_as_role(url: str, calls: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """What watchtower does first (remote task logs): DescribeLogGroups by its group's name."""
+    monkeypatch.setenv(aws_call_recorder.PATH_VARIABLE, str(calls))
+    credentials = admin(url, "sts").assume_role(RoleArn=ROLE_ARN, RoleSessionName="worker")["Credentials"]
+    session = boto3.session.Session(
+        aws_access_key_id=credentials["AccessKeyId"],
+        aws_secret_access_key=credentials["SecretAccessKey"],
+        aws_session_token=credentials["SessionToken"],
+        region_name=REGION,
+    )
+    aws_call_recorder.record_session(session)
+    session.client("logs", endpoint_url=url).describe_log_groups(logGroupNamePrefix=GROUP)
+
+
+@pytest.mark.parametrize("create_allowed", [True, False])
+def test_a_refused_call_whose_caller_falls_back_is_handled_only_when_the_fallback_is_allowed(
+    url: str, topic: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, create_allowed: bool
+) -> None:
+    group_arn = f"arn:aws:logs:{REGION}:123456789012:log-group:{GROUP}"
+    statement = {"Effect": "Allow", "Action": ["logs:CreateLogGroup"], "Resource": [group_arn]}
+    if create_allowed:
+        policy = {"Version": "2012-10-17", "Statement": [statement]}
+        admin(url, "iam").put_role_policy(RoleName=ROLE, PolicyName="logs", PolicyDocument=json.dumps(policy))
+    calls = tmp_path / "calls.jsonl"
+    look_for_log_group_as_role(url, calls, monkeypatch)
+    try:
+        result = evaluate(calls, url, [another_topic(topic)], REGION)
+    finally:
+        if create_allowed:
+            admin(url, "iam").delete_role_policy(RoleName=ROLE, PolicyName="logs")
+    if create_allowed:
+        assert (result.allowed, result.denied, result.handled) == (0, 0, 1)
+        assert "1 refused as their caller expects" in result.summary()
+    else:
+        assert (result.handled, result.denied) == (0, 1)
+        assert f"logs:CreateLogGroup on {group_arn}" in result.report()
+        assert "logs:DescribeLogGroups" in result.report()

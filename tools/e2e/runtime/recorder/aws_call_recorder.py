@@ -55,6 +55,7 @@ IDENTIFIERS: dict[str, str] = {
     "SecretId": "value",
     "RoleArn": "value",
     "logGroupName": "value",
+    "logGroupNamePrefix": "value",
     "logStreamName": "value",
     # ECS (the ECS executor's RunTask, DescribeTasks and StopTask).
     "cluster": "value",
