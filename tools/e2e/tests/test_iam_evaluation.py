@@ -46,8 +46,8 @@ def topic(url: str) -> Iterator[str]:
     admin(url, "sns").delete_topic(TopicArn=arn)
 
 
-def publish_as_role(url: str, topic: str, calls: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """What a container does: publish with the task role's credentials, the recorder on."""
+def role_session(url: str, calls: Path, monkeypatch: pytest.MonkeyPatch) -> boto3.session.Session:
+    """What a container has: the task role's credentials, the recorder on."""
     monkeypatch.setenv(aws_call_recorder.PATH_VARIABLE, str(calls))
     credentials = admin(url, "sts").assume_role(RoleArn=ROLE_ARN, RoleSessionName="task")["Credentials"]
     session = boto3.session.Session(
@@ -57,7 +57,11 @@ def publish_as_role(url: str, topic: str, calls: Path, monkeypatch: pytest.Monke
         region_name=REGION,
     )
     aws_call_recorder.record_session(session)
-    session.client("sns", endpoint_url=url).publish(TopicArn=topic, Message="incident")
+    return session
+
+
+def publish_as_role(url: str, topic: str, calls: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    role_session(url, calls, monkeypatch).client("sns", endpoint_url=url).publish(TopicArn=topic, Message="incident")
 
 
 def another_topic(topic: str) -> NegativeControl:
@@ -213,16 +217,8 @@ GROUP = "/ecs/alerta-utec-airflow-worker"
 
 def look_for_log_group_as_role(url: str, calls: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """What watchtower does first (remote task logs): DescribeLogGroups by its group's name."""
-    monkeypatch.setenv(aws_call_recorder.PATH_VARIABLE, str(calls))
-    credentials = admin(url, "sts").assume_role(RoleArn=ROLE_ARN, RoleSessionName="worker")["Credentials"]
-    session = boto3.session.Session(
-        aws_access_key_id=credentials["AccessKeyId"],
-        aws_secret_access_key=credentials["SecretAccessKey"],
-        aws_session_token=credentials["SessionToken"],
-        region_name=REGION,
-    )
-    aws_call_recorder.record_session(session)
-    session.client("logs", endpoint_url=url).describe_log_groups(logGroupNamePrefix=GROUP)
+    logs = role_session(url, calls, monkeypatch).client("logs", endpoint_url=url)
+    logs.describe_log_groups(logGroupNamePrefix=GROUP)
 
 
 @pytest.mark.parametrize("create_allowed", [True, False])
