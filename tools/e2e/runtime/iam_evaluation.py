@@ -421,13 +421,13 @@ def controls_for(specs: Iterable[Any]) -> list[NegativeControl]:
 
 
 def ecs_executor_controls(specs: list[Any], region: str) -> list[NegativeControl]:
-    """Where a scheduler runs the ECS executor: it may start worker tasks only, in its own cluster."""
+    """Where a scheduler runs the ECS executor: it may start worker tasks only, in its own cluster.
+    (Every Airflow component names the executor; only the scheduler's carries its settings.)"""
     controls = []
     for spec in specs:
-        env = spec.environment
-        if not env.get("AIRFLOW__CORE__EXECUTOR", "").endswith(".AwsEcsExecutor"):
+        cluster = spec.environment.get("AIRFLOW__AWS_ECS_EXECUTOR__CLUSTER")
+        if not cluster:
             continue
-        cluster = env["AIRFLOW__AWS_ECS_EXECUTOR__CLUSTER"]
         itself = {"cluster": cluster, "taskDefinition": spec.family}
         controls.append(
             NegativeControl(spec.task_role_arn, "ecs", "RunTask", itself, "it starts worker tasks only", region)

@@ -131,9 +131,16 @@ VIDEO_ENV = {"SQS_QUEUE_URL": "https://sqs/1/cola-nube", "SQS_QUEUE_NAME": "cola
 
 
 def spec(service: str, role: str, env: dict[str, str], execution_role: str = "execution") -> SimpleNamespace:
-    """What taskdef.ContainerSpec gives controls_for."""
+    """What taskdef.ContainerSpec gives controls_for (the family is the service's name here)."""
+    cluster = "alerta-utec-airflow" if service.startswith("alerta-utec") else "proyecto-nube"
     return SimpleNamespace(
-        service=service, task_role_arn=role, execution_role_arn=execution_role, environment=env, region=REGION
+        service=service,
+        family=service,
+        cluster=cluster,
+        task_role_arn=role,
+        execution_role_arn=execution_role,
+        environment=env,
+        region=REGION,
     )
 
 
@@ -170,6 +177,28 @@ def test_negative_controls_follow_each_containers_environment_and_service() -> N
     }
     (metric,) = [c for c in controls if c.role_arn == "scheduler" and c.service == "cloudwatch"]
     assert metric.params["Namespace"] != AIRFLOW_ENV["METRICS_NAMESPACE"]
+
+
+def test_with_the_ecs_executor_the_scheduler_may_not_start_its_own_family_nor_stop_tasks_elsewhere() -> None:
+    executor = "airflow.providers.amazon.aws.executors.ecs.ecs_executor.AwsEcsExecutor"
+    scheduler_env = {
+        **AIRFLOW_ENV,
+        "AIRFLOW__CORE__EXECUTOR": executor,
+        "AIRFLOW__AWS_ECS_EXECUTOR__CLUSTER": "alerta-utec-airflow",
+    }
+    controls = controls_for(
+        [
+            spec("alerta-utec-airflow-scheduler", "scheduler", scheduler_env),
+            # Every component names the executor; only the scheduler carries its settings.
+            spec("alerta-utec-airflow-api-server", "api-server", {**AIRFLOW_ENV, "AIRFLOW__CORE__EXECUTOR": executor}),
+            spec("proyecto-nube-worker", "worker", VIDEO_ENV),
+        ]
+    )
+    ecs = [(c.role_arn, c.operation, c.params) for c in controls if c.service == "ecs"]
+    assert ecs == [
+        ("scheduler", "RunTask", {"cluster": "alerta-utec-airflow", "taskDefinition": "alerta-utec-airflow-scheduler"}),
+        ("scheduler", "StopTask", {"cluster": "proyecto-nube", "task": "0" * 32}),
+    ]
 
 
 def test_a_borrowed_role_is_modelled_as_allowing_everything_and_only_its_buckets_refuse_plain_http() -> None:
