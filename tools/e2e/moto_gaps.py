@@ -528,6 +528,26 @@ def _fargate_task_memory(patch: Patcher) -> None:
     patch.set(EC2ContainerServiceBackend, "_calculate_task_resource_requirements", staticmethod(requirements))
 
 
+# 20 -----------------------------------------------------------------------------------------------
+def _stopped_task_interface(patch: Patcher) -> None:
+    from moto.ec2.models import ec2_backends
+    from moto.ecs.models import EC2ContainerServiceBackend
+
+    original = EC2ContainerServiceBackend.stop_task  # gaps 17 and 18's, when they are applied first
+
+    def stop_task(self: Any, cluster_str: str, task_str: str, reason: str) -> Any:
+        task = original(self, cluster_str, task_str, reason)
+        ec2 = ec2_backends[self.account_id][task.region_name]
+        for attachment in task.attachments:
+            if attachment["type"] == "ElasticNetworkInterface" and attachment["status"] != "DELETED":
+                details = {d["name"]: d["value"] for d in attachment["details"]}
+                ec2.enis.pop(details["networkInterfaceId"], None)
+                attachment["status"] = "DELETED"
+        return task
+
+    patch.set(EC2ContainerServiceBackend, "stop_task", stop_task)
+
+
 GAPS: tuple[Gap, ...] = (
     Gap(
         1,
@@ -686,6 +706,14 @@ GAPS: tuple[Gap, ...] = (
         "the task)",
         "Fargate takes the task's memory; container-level memory is optional",
         _fargate_task_memory,
+    ),
+    Gap(
+        20,
+        "ECS stopped task's network interface",
+        "an awsvpc task's elastic network interface stays after the task stops (the leftover check "
+        "found one per ECS executor worker task)",
+        "Fargate deletes the task's interface when the task stops",
+        _stopped_task_interface,
     ),
 )
 

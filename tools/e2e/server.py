@@ -12,7 +12,6 @@ Besides AWS's API it answers two calls of its own:
 import json
 import os
 import sys
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -38,20 +37,19 @@ def database_passwords() -> dict[str, str]:
 
 
 def task_stopped(report: dict[str, Any]) -> dict[str, Any]:
-    """The task's essential container exited with `exitCode`: the task stops, as ECS stops it."""
+    """The task's essential container exited with `exitCode`: the task stops as ECS stops it
+    (moto's StopTask with the gaps' workarounds: stoppedAt, its network interface deleted), and
+    its containers carry the exit code."""
     from moto.ecs.models import ecs_backends
 
     for regions in ecs_backends.values():
         for backend in regions.values():
-            for arn, task in backend.tasks.get(report["cluster"], {}).items():
-                if arn == report["task"]:
-                    for container in task.containers:
-                        container.last_status = "STOPPED"
-                        container.exitCode = int(report["exitCode"])
-                    task.last_status = task.desired_status = "STOPPED"
-                    task.stopped_reason = report["reason"]
-                    task.stopped_at = datetime.now(UTC)
-                    return {"task": arn, "lastStatus": "STOPPED"}
+            if report["task"] in backend.tasks.get(report["cluster"], {}):
+                task = backend.stop_task(report["cluster"], report["task"], report["reason"])
+                for container in task.containers:
+                    container.last_status = "STOPPED"
+                    container.exitCode = int(report["exitCode"])
+                return {"task": task.task_arn, "lastStatus": "STOPPED"}
     raise KeyError(f"no task {report['task']} in cluster {report['cluster']}")
 
 

@@ -586,3 +586,25 @@ def test_gap_19_in_moto(aws: Callable[[str], Any]) -> None:
 @with_workaround(19)
 def test_gap_19_workaround(aws: Callable[[str], Any], workaround: None) -> None:
     assert run_worker(*fargate_cluster(aws))["lastStatus"] == "RUNNING"
+
+
+# 20 ECS stopped task's network interface ----------------------------------------------------------
+def interfaces_after_a_task_stops(aws: Callable[[str], Any]) -> list[str]:
+    patch = moto_gaps.apply(tuple(g for g in moto_gaps.GAPS if g.number == 19))  # RunTask itself
+    try:
+        ecs, network = fargate_cluster(aws)
+        task = run_worker(ecs, network)
+    finally:
+        patch.undo()
+    assert len(aws("ec2").describe_network_interfaces()["NetworkInterfaces"]) == 1
+    ecs.stop_task(cluster="airflow", task=task["taskArn"], reason="done")
+    return [eni["NetworkInterfaceId"] for eni in aws("ec2").describe_network_interfaces()["NetworkInterfaces"]]
+
+
+def test_gap_20_in_moto(aws: Callable[[str], Any]) -> None:
+    assert len(interfaces_after_a_task_stops(aws)) == 1
+
+
+@with_workaround(20)
+def test_gap_20_workaround(aws: Callable[[str], Any], workaround: None) -> None:
+    assert interfaces_after_a_task_stops(aws) == []
