@@ -15,6 +15,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "runtime"))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import ecs_agent
+import fargate
 from processes import Process, ServiceError
 
 TI = {"dag_id": "incident_classifier", "run_id": "manual__2026-12-05", "task_id": "classify", "try_number": 1}
@@ -88,47 +89,25 @@ def emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
 
 
 def worker_task(emulator: Any) -> str:
-    """A RunTask as the executor sends it, of a Fargate task definition sized on the task only."""
-    ec2, ecs = emulator.client("ec2", "us-east-1"), emulator.client("ecs", "us-east-1")
-    vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
-    ec2.modify_vpc_attribute(VpcId=vpc, EnableDnsHostnames={"Value": True})
-    subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.0.1.0/24")["Subnet"]["SubnetId"]
-    group = ec2.create_security_group(GroupName="workers", Description="workers", VpcId=vpc)["GroupId"]
-    ecs.create_cluster(clusterName="alerta-utec-airflow", capacityProviders=["FARGATE"])
-    ecs.register_task_definition(
-        family="alerta-utec-airflow-worker",
-        requiresCompatibilities=["FARGATE"],
-        networkMode="awsvpc",
-        cpu="512",
-        memory="1024",
-        containerDefinitions=[{"name": "worker", "image": "airflow:test", "essential": True}],
-    )
-    network = {"awsvpcConfiguration": {"subnets": [subnet], "securityGroups": [group]}}
-    (task,) = ecs.run_task(
-        cluster="alerta-utec-airflow",
-        taskDefinition="alerta-utec-airflow-worker",
-        capacityProviderStrategy=[{"capacityProvider": "FARGATE", "weight": 1}],
-        networkConfiguration=network,
-    )["tasks"]
-    return task["taskArn"]
+    """A RunTask as the executor sends it (fargate.py), in the emulator."""
+    ecs = emulator.client("ecs", "us-east-1")
+    return fargate.run_worker(ecs, fargate.worker_cluster(emulator.client("ec2", "us-east-1"), ecs))["taskArn"]
 
 
 def test_tasks_stay_running_until_the_agent_reports_the_exit_then_stop_with_its_code(
     emulator: Any, tmp_path: Path
 ) -> None:
     ecs, ec2 = emulator.client("ecs", "us-east-1"), emulator.client("ec2", "us-east-1")
-    agent = ecs_agent.EcsAgent(
-        emulator, "us-east-1", "alerta-utec-airflow", "alerta-utec-airflow-worker", "worker", None
-    )
+    agent = ecs_agent.EcsAgent(emulator, "us-east-1", fargate.CLUSTER, fargate.FAMILY, "worker", None)
     agent._moto_api("/moto-api/state-manager/set-transition", ecs_agent.HELD)
     try:
         arn = worker_task(emulator)
         for _ in range(3):  # moto's default moves a described task towards STOPPED
-            (described,) = ecs.describe_tasks(cluster="alerta-utec-airflow", tasks=[arn])["tasks"]
+            (described,) = ecs.describe_tasks(cluster=fargate.CLUSTER, tasks=[arn])["tasks"]
             assert described["lastStatus"] == "RUNNING"
         process = Process("worker-1", [], {}, tmp_path, tmp_path / "worker-1.log")
         agent._stopped(ecs_agent.WorkerTask(arn, None, KEY, 0, process, 3), "Essential container in task exited")
-        (stopped,) = ecs.describe_tasks(cluster="alerta-utec-airflow", tasks=[arn])["tasks"]
+        (stopped,) = ecs.describe_tasks(cluster=fargate.CLUSTER, tasks=[arn])["tasks"]
     finally:
         agent._moto_api("/moto-api/state-manager/unset-transition", {"model_name": "ecs::task"})
     assert (stopped["lastStatus"], stopped["desiredStatus"]) == ("STOPPED", "STOPPED")

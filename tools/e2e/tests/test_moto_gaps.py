@@ -19,6 +19,7 @@ import requests
 from botocore.exceptions import ClientError
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+import fargate
 import moto_gaps
 
 REGION = "us-east-1"
@@ -509,29 +510,14 @@ def test_gap_16_workaround(aws: Callable[[str], Any], workaround: None) -> None:
 
 # 17 ECS StopTask of an unknown task, 18 ECS task startedAt ----------------------------------------
 def fargate_cluster(aws: Callable[[str], Any]) -> tuple[Any, dict[str, Any]]:
-    """A cluster with one awsvpc Fargate task definition, as the ECS executor's workers have: the ECS
-    client and the network configuration of RunTask."""
-    ec2, ecs = aws("ec2"), aws("ecs")
-    vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
-    ec2.modify_vpc_attribute(VpcId=vpc, EnableDnsHostnames={"Value": True})
-    ecs.create_cluster(clusterName="airflow", capacityProviders=["FARGATE"])
-    ecs.register_task_definition(
-        family="worker",
-        requiresCompatibilities=["FARGATE"],
-        networkMode="awsvpc",
-        cpu="512",
-        memory="1024",
-        containerDefinitions=[{"name": "worker", "image": "airflow:test", "essential": True}],
-    )
-    subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.0.1.0/24")["Subnet"]["SubnetId"]
-    group = ec2.create_security_group(GroupName="workers", Description="workers", VpcId=vpc)["GroupId"]
-    return ecs, {"awsvpcConfiguration": {"subnets": [subnet], "securityGroups": [group]}}
+    """The ECS client and RunTask's network configuration for the worker family (fargate.py)."""
+    return aws("ecs"), fargate.worker_cluster(aws("ec2"), aws("ecs"))
 
 
 def stop_unknown_task(aws: Callable[[str], Any]) -> ClientError:
     ecs, _ = fargate_cluster(aws)
     with pytest.raises(ClientError) as raised:
-        ecs.stop_task(cluster="airflow", task="a" * 32)
+        ecs.stop_task(cluster=fargate.CLUSTER, task="a" * 32)
     return raised.value
 
 
@@ -546,22 +532,19 @@ def test_gap_17_workaround(aws: Callable[[str], Any], workaround: None) -> None:
     assert "task was not found" in error["Message"]
 
 
-def run_worker(ecs: Any, network: dict[str, Any]) -> dict[str, Any]:
-    (task,) = ecs.run_task(
-        cluster="airflow", taskDefinition="worker", launchType="FARGATE", networkConfiguration=network
-    )["tasks"]
-    return task
+def started_worker(aws: Callable[[str], Any]) -> tuple[Any, dict[str, Any]]:
+    """A running worker task (gap 19's workaround for RunTask itself, then undone)."""
+    patch = moto_gaps.apply(tuple(g for g in moto_gaps.GAPS if g.number == 19))
+    try:
+        ecs, network = fargate_cluster(aws)
+        return ecs, fargate.run_worker(ecs, network)
+    finally:
+        patch.undo()
 
 
 def run_and_stop(aws: Callable[[str], Any]) -> tuple[dict[str, Any], dict[str, Any]]:
-    patch = moto_gaps.apply(tuple(g for g in moto_gaps.GAPS if g.number == 19))  # RunTask itself
-    try:
-        ecs, network = fargate_cluster(aws)
-        task = run_worker(ecs, network)
-    finally:
-        patch.undo()
-    stopped = ecs.stop_task(cluster="airflow", task=task["taskArn"], reason="done")["task"]
-    return task, stopped
+    ecs, task = started_worker(aws)
+    return task, ecs.stop_task(cluster=fargate.CLUSTER, task=task["taskArn"], reason="done")["task"]
 
 
 def test_gap_18_in_moto(aws: Callable[[str], Any]) -> None:
@@ -580,24 +563,19 @@ def test_gap_18_workaround(aws: Callable[[str], Any], workaround: None) -> None:
 # 19 ECS RunTask with task-level memory only -------------------------------------------------------
 def test_gap_19_in_moto(aws: Callable[[str], Any]) -> None:
     with pytest.raises(ClientError, match="500"):
-        run_worker(*fargate_cluster(aws))
+        fargate.run_worker(*fargate_cluster(aws))
 
 
 @with_workaround(19)
 def test_gap_19_workaround(aws: Callable[[str], Any], workaround: None) -> None:
-    assert run_worker(*fargate_cluster(aws))["lastStatus"] == "RUNNING"
+    assert fargate.run_worker(*fargate_cluster(aws))["lastStatus"] == "RUNNING"
 
 
 # 20 ECS stopped task's network interface ----------------------------------------------------------
 def interfaces_after_a_task_stops(aws: Callable[[str], Any]) -> list[str]:
-    patch = moto_gaps.apply(tuple(g for g in moto_gaps.GAPS if g.number == 19))  # RunTask itself
-    try:
-        ecs, network = fargate_cluster(aws)
-        task = run_worker(ecs, network)
-    finally:
-        patch.undo()
+    ecs, task = started_worker(aws)
     assert len(aws("ec2").describe_network_interfaces()["NetworkInterfaces"]) == 1
-    ecs.stop_task(cluster="airflow", task=task["taskArn"], reason="done")
+    ecs.stop_task(cluster=fargate.CLUSTER, task=task["taskArn"], reason="done")
     return [eni["NetworkInterfaceId"] for eni in aws("ec2").describe_network_interfaces()["NetworkInterfaces"]]
 
 
