@@ -181,6 +181,13 @@ def child_env(emulator: Emulator) -> dict[str, str]:
 # Synthesis and overrides
 
 
+def environments(root: Path = ROOT) -> list[str]:
+    """The environments: the config/*.json written against environment.schema.json (the argument
+    choices of every e2e entry point, so a misspelt name is refused before anything starts)."""
+    files = (root / "config").glob("*.json")
+    return sorted(f.stem for f in files if json.loads(f.read_text()).get("$schema") == "./environment.schema.json")
+
+
 def e2e_config(environment: str, root: Path = ROOT) -> dict:
     """The config of the checkout at `root`, but images from ECR: building one needs a Docker engine."""
     config = json.loads((root / "config" / f"{environment}.json").read_text())
@@ -604,7 +611,7 @@ def run_isolated(environment: str, work: Path, fault_names: tuple[str, ...] = ()
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("environments", nargs="+")
+    parser.add_argument("environments", nargs="+", choices=environments())
     parser.add_argument("--work", type=Path, default=ROOT / ".e2e")
     # Mostly waiting on the provider's pollers, so environments overlap well even on 2 cores.
     parser.add_argument("--jobs", type=int, default=3, help="environments at once (default 3)")

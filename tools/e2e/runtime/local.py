@@ -226,7 +226,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--work", type=Path, default=run.ROOT / ".local")
     commands = parser.add_subparsers(dest="command", required=True)
-    commands.add_parser("up").add_argument("environment")
+    commands.add_parser("up").add_argument("environment", choices=run.environments())
     commands.add_parser("incidents")
     commands.add_parser("job")
     args = parser.parse_args(argv)

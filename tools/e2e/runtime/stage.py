@@ -523,7 +523,7 @@ def main(argv: list[str] | None = None) -> int:
     import up
 
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("environment")
+    parser.add_argument("environment", choices=run.environments())
     parser.add_argument("--work", type=Path, default=run.ROOT / ".e2e-up")
     args = parser.parse_args(argv)
     work = args.work.resolve()

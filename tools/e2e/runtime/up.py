@@ -93,7 +93,7 @@ def down(work: Path, environment: str) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("environment")
+    parser.add_argument("environment", choices=run.environments())
     parser.add_argument("--work", type=Path, default=run.ROOT / ".e2e-up")
     parser.add_argument("--down", action="store_true", help="stop the emulator kept up for the environment")
     parser.add_argument("--update", action="store_true", help="apply the working tree's stacks onto it again")

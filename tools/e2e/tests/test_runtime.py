@@ -143,3 +143,16 @@ def test_a_service_that_exits_is_named_with_its_log(tmp_path: Path) -> None:
     process.start()
     with pytest.raises(processes.ServiceError, match=r"(?s)web exited 3.*cannot bind"):
         processes.wait_ready({"web health": lambda: "not yet"}, {"web": process}, timeout=20, label="t")
+
+
+def test_the_entry_points_accept_exactly_the_environments_config_schema_ts_names() -> None:
+    import re
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    import run
+
+    schema = (run.ROOT / "config" / "schema.ts").read_text()
+    named = re.search(r"export const ENVIRONMENTS = \[([^\]]*)\]", schema).group(1)
+    assert run.environments() == sorted(re.findall(r'"([^"]+)"', named))
+    with pytest.raises(SystemExit):
+        run.main(["nowhere"])  # argparse's "invalid choice", before any emulator starts
