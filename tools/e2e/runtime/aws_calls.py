@@ -278,11 +278,11 @@ FALLBACKS: dict[tuple[str, str], Fallback] = {
 def fallback_of(call: Call) -> Call | None:
     """The call the caller makes instead when `call` is refused, if it handles that."""
     fallback = FALLBACKS.get((call.service, call.operation))
-    try:
-        params = fallback.params(call.params) if fallback else None
-    except KeyError:  # not the way this caller makes the call
+    if fallback is None:
         return None
-    if params is None or fallback is None:
+    try:
+        params = fallback.params(call.params)
+    except KeyError:  # not the way this caller makes the call
         return None
     return Call(call.service, fallback.operation, call.region, call.account, params, call.secure)
 

@@ -29,13 +29,19 @@ from typing import Any
 import taskdef
 from processes import Process, ServiceError
 
-#: modules/ecs-executor.ts, AWS_ECS_EXECUTOR: the value of AIRFLOW__CORE__EXECUTOR that turns this on.
-AWS_ECS_EXECUTOR = "airflow.providers.amazon.aws.executors.ecs.ecs_executor.AwsEcsExecutor"
+#: modules/ecs-executor.ts: the scheduler's settings of the executor (every component names the
+#: executor in AIRFLOW__CORE__EXECUTOR; only the scheduler, which runs it, carries these).
+SETTINGS = "AIRFLOW__AWS_ECS_EXECUTOR__"
 #: ECS: "A total of 8192 characters are allowed for overrides", the JSON structure's own included.
 OVERRIDES_LIMIT = 8192
 POLL_S = 1.0
 #: moto's state manager: `ecs::task` advanced only by a report of ours (never by DescribeTasks).
 HELD = {"model_name": "ecs::task", "transition": {"progression": "manual", "times": 10**9}}
+
+
+def runs_ecs_executor(env: dict[str, str]) -> bool:
+    """Whether a container with this environment runs the ECS executor (the scheduler, where it is on)."""
+    return f"{SETTINGS}CLUSTER" in env
 
 
 def overrides_size(overrides: dict[str, Any]) -> int:
@@ -80,16 +86,12 @@ class EcsAgent:
     def for_scheduler(cls, emulator: Any, scheduler: taskdef.ContainerSpec, host: Any) -> EcsAgent | None:
         """The agent for the executor the scheduler's task definition configures; None for LocalExecutor."""
         env = scheduler.environment
-        if env.get("AIRFLOW__CORE__EXECUTOR") != AWS_ECS_EXECUTOR:
+        if not runs_ecs_executor(env):
             return None
-        return cls(
-            emulator,
-            env["AIRFLOW__AWS_ECS_EXECUTOR__REGION_NAME"],
-            env["AIRFLOW__AWS_ECS_EXECUTOR__CLUSTER"],
-            env["AIRFLOW__AWS_ECS_EXECUTOR__TASK_DEFINITION"],
-            env["AIRFLOW__AWS_ECS_EXECUTOR__CONTAINER_NAME"],
-            host,
-        )
+        settings = [
+            env[f"{SETTINGS}{name}"] for name in ("REGION_NAME", "CLUSTER", "TASK_DEFINITION", "CONTAINER_NAME")
+        ]
+        return cls(emulator, *settings, host)
 
     def _moto_api(self, path: str, body: dict[str, Any]) -> None:
         request = urllib.request.Request(
@@ -160,7 +162,7 @@ class EcsAgent:
         self._moto_api("/e2e/ecs-task-stopped", report)
 
     def specs(self) -> list[taskdef.ContainerSpec]:
-        """The worker container of each task definition revision the tasks ran."""
+        """The worker container, once per task definition family the tasks ran (for the IAM controls)."""
         return list({task.spec.family: task.spec for task in self.tasks.values()}.values())
 
     def succeeded(self) -> set[tuple[str, str, str, int]]:

@@ -31,6 +31,7 @@ from typing import Any
 from urllib.parse import unquote
 
 import boto3
+import ecs_agent
 from aws_calls import RUN_TASK_ROLES, Call, IamRequest, UnmappedCallError, fallback_of, iam_requests, role_of
 from botocore.exceptions import ClientError
 
@@ -421,13 +422,12 @@ def controls_for(specs: Iterable[Any]) -> list[NegativeControl]:
 
 
 def ecs_executor_controls(specs: list[Any], region: str) -> list[NegativeControl]:
-    """Where a scheduler runs the ECS executor: it may start worker tasks only, in its own cluster.
-    (Every Airflow component names the executor; only the scheduler's carries its settings.)"""
+    """Where a scheduler runs the ECS executor: it may start worker tasks only, in its own cluster."""
     controls = []
     for spec in specs:
-        cluster = spec.environment.get("AIRFLOW__AWS_ECS_EXECUTOR__CLUSTER")
-        if not cluster:
+        if not ecs_agent.runs_ecs_executor(spec.environment):
             continue
+        cluster = spec.environment[f"{ecs_agent.SETTINGS}CLUSTER"]
         itself = {"cluster": cluster, "taskDefinition": spec.family}
         controls.append(
             NegativeControl(spec.task_role_arn, "ecs", "RunTask", itself, "it starts worker tasks only", region)

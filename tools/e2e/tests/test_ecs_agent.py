@@ -114,3 +114,24 @@ def test_tasks_stay_running_until_the_agent_reports_the_exit_then_stop_with_its_
     assert [c["exitCode"] for c in stopped["containers"]] == [3]
     assert stopped["startedAt"] <= stopped["stoppedAt"]
     assert ec2.describe_network_interfaces()["NetworkInterfaces"] == []
+
+
+def test_the_agent_runs_where_the_scheduler_carries_the_executor_settings_only() -> None:
+    executor = "airflow.providers.amazon.aws.executors.ecs.ecs_executor.AwsEcsExecutor"
+    settings = {
+        "AIRFLOW__AWS_ECS_EXECUTOR__REGION_NAME": "us-east-1",
+        "AIRFLOW__AWS_ECS_EXECUTOR__CLUSTER": fargate.CLUSTER,
+        "AIRFLOW__AWS_ECS_EXECUTOR__TASK_DEFINITION": fargate.FAMILY,
+        "AIRFLOW__AWS_ECS_EXECUTOR__CONTAINER_NAME": "worker",
+    }
+    scheduler = SimpleNamespace(environment={"AIRFLOW__CORE__EXECUTOR": executor, **settings})
+    api_server = SimpleNamespace(environment={"AIRFLOW__CORE__EXECUTOR": executor})
+    agent = ecs_agent.EcsAgent.for_scheduler(None, scheduler, None)
+    assert (agent.region, agent.cluster, agent.family, agent.container) == (
+        "us-east-1",
+        fargate.CLUSTER,
+        fargate.FAMILY,
+        "worker",
+    )
+    assert ecs_agent.EcsAgent.for_scheduler(None, api_server, None) is None
+    assert ecs_agent.EcsAgent.for_scheduler(None, SimpleNamespace(environment={}), None) is None
