@@ -341,7 +341,7 @@ def scheduler_interrupted(running: Any) -> str:
 
     environment = running.label.removeprefix("runtime: ")
     ecs = running.emulator.client("ecs", running.region)
-    scheduler = next(s for s in running.airflow_specs if s.service.endswith("scheduler"))
+    scheduler = stage.scheduler_spec(running.airflow_specs)
     service = ecs.describe_services(cluster=stage.AIRFLOW_CLUSTER, services=[scheduler.service])["services"][0]
     providers = {p["capacityProvider"] for p in service.get("capacityProviderStrategy", [])}
     if "FARGATE_SPOT" not in providers:

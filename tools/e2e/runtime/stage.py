@@ -441,12 +441,16 @@ def run_while_running(faults: tuple[Any, ...], running: Running) -> list[str]:
     return lines
 
 
+def scheduler_spec(specs: list[ContainerSpec]) -> ContainerSpec:
+    """The Airflow scheduler's container (service `<name>-scheduler` on both lines)."""
+    return next(s for s in specs if s.service.endswith("-scheduler"))
+
+
 def start_ecs_agent(
     emulator: Any, specs: list[ContainerSpec], host: AirflowHost, label: str
 ) -> ecs_agent.EcsAgent | None:
     """The ECS agent for the worker tasks, started, where the scheduler runs the ECS executor."""
-    scheduler = next(s for s in specs if s.service.endswith("-scheduler"))
-    agent = ecs_agent.EcsAgent.for_scheduler(emulator, scheduler, host)
+    agent = ecs_agent.EcsAgent.for_scheduler(emulator, scheduler_spec(specs), host)
     if agent:
         agent.start()
         print(f"{label}: the ECS executor is on: worker tasks of {agent.family} run as processes", flush=True)
