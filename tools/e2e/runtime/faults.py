@@ -22,8 +22,8 @@ import contextlib
 import json
 import os
 import re
+import shutil
 import signal
-import subprocess
 import sys
 import time
 import uuid
@@ -451,9 +451,8 @@ def main(argv: list[str] | None = None) -> int:
             # These need the services running: the whole runtime stage again, with them.
             config = json.loads((Path(kept.out).parent / "config" / f"{args.environment}.json").read_text())
             stage_dir = fault_dir / "runtime"
-            subprocess.run(["rm", "-rf", str(stage_dir)], check=True)
-            for line in stage.run_stage(args.environment, config, emulator, stage_dir, during).faults:
-                print(line, flush=True)
+            shutil.rmtree(stage_dir, ignore_errors=True)
+            stage.run_stage(args.environment, config, emulator, stage_dir, during)  # prints each fault's line
         run_faults(args.environment, emulator, kept.region, args.faults, fault_dir, fault_dir / "aws-calls.jsonl")
     except (*stage.STAGE_ERRORS, FaultError) as error:
         print(f"fault: {args.environment}: FAILED: {error}", file=sys.stderr)
